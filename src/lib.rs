@@ -50,3 +50,8 @@ pub use tertulia_schedule as schedule;
 pub use tertulia_sentiment as sentiment;
 #[cfg(feature = "sim")]
 pub use tertulia_sim as sim;
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,1 +1,66 @@
-fn main() {}
+//! The `tertulia` command: composes the tertulia crates for people and scripts.
+//!
+//! Every command prints a readable report, or JSON with `--json`. Bad input
+//! gives a one-line error that says what and where, and a non-zero exit.
+
+mod community;
+mod demo;
+mod output;
+mod simulate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// tertulia: publish, listen, measure, moderate and answer a crisis for a brand's communities.
+#[derive(Debug, Parser)]
+#[command(name = "tertulia", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a brand's community and show what tertulia can say about it.
+    Demo(demo::DemoArgs),
+    /// Write a simulated community to files: posts, mentions and the planted truth.
+    Simulate(simulate::SimulateArgs),
+}
+
+/// What can go wrong after the arguments are read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// The simulation settings were refused.
+    #[error(transparent)]
+    Sim(#[from] tertulia_sim::SimError),
+    /// A file or folder could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Standard output was closed or failed.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return output::argument_error(err),
+    };
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early (`tertulia demo | head`) is not an error.
+        Err(CliError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tertulia: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

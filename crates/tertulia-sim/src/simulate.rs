@@ -418,13 +418,28 @@ impl Simulation {
 
     /// The posts of every account in `week`, in time order.
     fn week_posts(&self, week: u32) -> Vec<Generated> {
-        let mut all: Vec<Generated> = (0..self.accounts.len())
-            .flat_map(|a| self.account_week_posts(a, week))
-            .collect();
-        all.sort_by(|x, y| (x.post.created_at, &x.post.id).cmp(&(y.post.created_at, &y.post.id)));
-        all
+        // Each account's posts come in time order; merge them by (time, id).
+        let mut accounts: Vec<std::iter::Peekable<std::vec::IntoIter<Generated>>> =
+            (0..self.accounts.len())
+                .map(|a| self.account_week_posts(a, week).into_iter().peekable())
+                .collect();
+        let total = accounts.iter().map(|a| a.len()).sum();
+        let mut all = Vec::with_capacity(total);
+        loop {
+            let next = accounts
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(i, a)| a.peek().map(|g| (i, (g.post.created_at, &g.post.id))))
+                .min_by(|x, y| x.1.cmp(&y.1))
+                .map(|(i, _)| i);
+            match next.and_then(|i| accounts[i].next()) {
+                Some(g) => all.push(g),
+                None => return all,
+            }
+        }
     }
 
+    /// The posts of account `a` in `week`, in time order.
     fn account_week_posts(&self, a: usize, week: u32) -> Vec<Generated> {
         let plan = &self.config.accounts[a];
         let account = &self.accounts[a];
@@ -436,15 +451,25 @@ impl Simulation {
         let post_luck = Gamma::new(4.0, 0.25).expect("a valid shape");
         let reports = Reports::of(&plan.platform);
 
-        (0..plan.posts_per_week)
-            .map(|seq| {
-                let created_at = loop {
-                    let t = week_start + TimeDelta::minutes(rng.random_range(0..WEEK_SECONDS / 60));
+        // When: minutes of the week drawn by the manager's posting habit, in order.
+        let mut minutes: Vec<i64> = (0..plan.posts_per_week)
+            .map(|_| {
+                loop {
+                    let minute = rng.random_range(0..WEEK_SECONDS / 60);
+                    let t = week_start + TimeDelta::minutes(minute);
                     let local = plan.home.from_utc_datetime(&t.naive_utc());
                     if rng.random::<f64>() < posting_habit(&local) {
-                        break t;
+                        break minute;
                     }
-                };
+                }
+            })
+            .collect();
+        minutes.sort_unstable();
+
+        (0u32..)
+            .zip(minutes)
+            .map(|(seq, minute)| {
+                let created_at = week_start + TimeDelta::minutes(minute);
                 let local = plan.home.from_utc_datetime(&created_at.naive_utc());
                 let (weekday, hour) = (local.weekday(), local.hour() as u8);
                 let kind = weighted(&mut rng, &plan.kind_mix);
@@ -512,7 +537,8 @@ impl Simulation {
                 let mut author = account.profile.clone();
                 author.followers = Some(followers);
                 let mut post = Post::new(
-                    PostId::new(format!("{}/{week}/{seq}", plan.handle.as_str()))
+                    // Zero-padded, so that ids sort as the posts do.
+                    PostId::new(format!("{}/{week:04}/{seq:06}", plan.handle.as_str()))
                         .expect("non-empty"),
                     plan.platform.clone(),
                     author,
@@ -649,7 +675,7 @@ impl Simulation {
     /// The spam wave planted in `week`, if one is.
     fn spam_wave(&self, week: u32) -> Option<SpamWaveTruth> {
         let every = self.config.spam_wave_every_weeks;
-        if every == 0 || self.config.spam_wave_size == 0 || (week + 1) % every != 0 {
+        if every == 0 || self.config.spam_wave_size == 0 || !(week + 1).is_multiple_of(every) {
             return None;
         }
         let mut rng = rng(self.config.seed, Stream::Waves, u64::from(week), 0);

@@ -56,17 +56,32 @@ const PRODUCTS: [&str; 4] = [
 const CITIES_EN: [&str; 4] = ["Boston", "Chicago", "Dallas", "Toronto"];
 const CITIES_ES: [&str; 4] = ["Monterrey", "Sevilla", "Bogotá", "Valparaíso"];
 
-/// Fills `{brand}`, `{product}` and `{city}` in `template`.
+/// Fills `{brand}`, `{brandtag}` (the brand without spaces, for a hashtag),
+/// `{product}` and `{city}` in `template`, in one pass.
 fn fill(template: &str, rng: &mut Xoshiro256PlusPlus, brand: &str, spanish: bool) -> String {
-    let mut s = template.replace("{brand}", brand);
-    if s.contains("{product}") {
-        s = s.replace("{product}", pick(rng, &PRODUCTS));
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(len) = rest[open..].find('}') else {
+            rest = &rest[open..];
+            break;
+        };
+        match &rest[open + 1..open + len] {
+            "brand" => out.push_str(brand),
+            "brandtag" => out.extend(brand.chars().filter(|c| !c.is_whitespace())),
+            "product" => out.push_str(pick(rng, &PRODUCTS)),
+            "city" => out.push_str(pick(rng, if spanish { &CITIES_ES } else { &CITIES_EN })),
+            other => {
+                out.push('{');
+                out.push_str(other);
+                out.push('}');
+            }
+        }
+        rest = &rest[open + len + 1..];
     }
-    if s.contains("{city}") {
-        let cities: &[&str] = if spanish { &CITIES_ES } else { &CITIES_EN };
-        s = s.replace("{city}", pick(rng, cities));
-    }
-    s
+    out.push_str(rest);
+    out
 }
 
 /// The text of a post of `kind` by the brand.
@@ -109,7 +124,7 @@ pub(crate) fn post_text(
         (_, false) => pick(
             rng,
             &[
-                "New: {product} is here ✨ #{brand}",
+                "New: {product} is here ✨ #{brandtag}",
                 "Tip of the day: apply {product} on damp skin 💧",
                 "Weekend giveaway! Comment to win {product} 🎁",
                 "What should we launch next? Tell us below 👇",
@@ -125,7 +140,7 @@ pub(crate) fn post_text(
             ],
         ),
     };
-    fill(template, rng, &brand.replace(' ', ""), spanish)
+    fill(template, rng, brand, spanish)
 }
 
 /// The text of an ordinary comment or mention with `polarity`.
@@ -489,6 +504,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn templates_are_filled_in_one_pass() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let text = fill(
+            "{brand} #{brandtag} {product} {x}",
+            &mut rng,
+            "Aurora Cosmetics",
+            false,
+        );
+        assert!(
+            text.starts_with("Aurora Cosmetics #AuroraCosmetics "),
+            "{text}"
+        );
+        assert!(PRODUCTS.iter().any(|p| text.contains(p)));
+        assert!(
+            text.ends_with(" {x}"),
+            "unknown keys stay as they are: {text}"
+        );
+        assert_eq!(fill("no keys {", &mut rng, "B", true), "no keys {");
     }
 
     #[test]

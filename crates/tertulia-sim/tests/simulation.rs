@@ -353,8 +353,10 @@ fn bad_settings_name_the_setting() {
     };
     assert_eq!(bad(SimConfig::default().with_weeks(0)), "weeks");
     assert_eq!(bad(SimConfig::default().with_weeks(5_000)), "weeks");
-    let mut c = SimConfig::default();
-    c.abusive_share = f64::NAN;
+    let c = SimConfig {
+        abusive_share: f64::NAN,
+        ..SimConfig::default()
+    };
     assert_eq!(bad(c), "abusive_share");
     let mut c = SimConfig::default();
     c.accounts[1].engagement_rate = 0.0;

@@ -1,0 +1,337 @@
+//! `tertulia demo`: a simulated community and what tertulia can say about it.
+//!
+//! Each tertulia crate adds its own section to the report as it lands.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use clap::Args;
+use serde::Serialize;
+use tertulia_core::{Audience, Handle, MentionKind, Metric, Platform, PostKind, TimeRange};
+use tertulia_sim::{Evasion, Label, Simulation, Truth};
+
+use crate::CliError;
+use crate::community::CommunityArgs;
+use crate::output::{Progress, count, percent, print_json, print_text, sparkline, table};
+
+/// Options of `tertulia demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    #[command(flatten)]
+    community: CommunityArgs,
+    /// Print JSON with every figure instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Everything the demo says, as printed with `--json`.
+#[derive(Debug, Serialize)]
+struct DemoReport {
+    seed: u64,
+    weeks: u32,
+    period: TimeRange,
+    brand: String,
+    accounts: Vec<AccountReport>,
+    mentions: MentionReport,
+    planted: Truth,
+}
+
+#[derive(Debug, Serialize)]
+struct AccountReport {
+    platform: Platform,
+    handle: Handle,
+    home: Tz,
+    audience: Audience,
+    followers_start: u64,
+    followers_end: u64,
+    posts: u64,
+    posts_by_kind: BTreeMap<PostKind, u64>,
+    /// Metrics the platform reported on at least one post.
+    reported: Vec<Metric>,
+    /// Posts whose report lacks a metric, by metric.
+    missing: BTreeMap<Metric, u64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct MentionReport {
+    total: u64,
+    comments: u64,
+    mentions: u64,
+    by_language: BTreeMap<String, u64>,
+    by_label: BTreeMap<Label, u64>,
+    disguised: BTreeMap<Evasion, u64>,
+    spam_wave_items: u64,
+    crisis_caused: u64,
+    answered: u64,
+    /// Mentions per hour from a day before the planted crisis to two days after it starts.
+    around_crisis: Option<Hourly>,
+}
+
+#[derive(Debug, Serialize)]
+struct Hourly {
+    from: DateTime<Utc>,
+    counts: Vec<u64>,
+}
+
+pub(crate) fn run(args: &DemoArgs) -> Result<(), CliError> {
+    let sim = args.community.simulation()?;
+    let report = build(&sim, args.json);
+    if args.json {
+        print_json(&report)
+    } else {
+        print_text(&render(&report))
+    }
+}
+
+fn build(sim: &Simulation, json: bool) -> DemoReport {
+    let truth = sim.truth().clone();
+    let progress = Progress::new(sim.period().start(), sim.config().weeks, json);
+    progress.phase("simulating posts");
+
+    let mut accounts: Vec<AccountReport> = sim
+        .accounts()
+        .iter()
+        .zip(&truth.accounts)
+        .map(|(a, t)| AccountReport {
+            platform: a.platform.clone(),
+            handle: a.profile.handle.clone(),
+            home: a.time_zone,
+            audience: a.audience.clone(),
+            followers_start: t.followers_start,
+            followers_end: t.followers_end,
+            posts: 0,
+            posts_by_kind: BTreeMap::new(),
+            reported: Vec::new(),
+            missing: BTreeMap::new(),
+        })
+        .collect();
+    for (post, planted) in sim.labelled_posts() {
+        progress.reached(post.created_at);
+        let a = &mut accounts[planted.account];
+        a.posts += 1;
+        *a.posts_by_kind.entry(post.kind).or_default() += 1;
+        for (metric, _) in post.metrics.reported() {
+            if !a.reported.contains(&metric) {
+                a.reported.push(metric);
+            }
+        }
+        if let Some(metric) = planted.hidden {
+            *a.missing.entry(metric).or_default() += 1;
+        }
+    }
+    for a in &mut accounts {
+        a.reported.sort();
+    }
+
+    progress.phase("simulating comments and mentions");
+    let mut m = MentionReport::default();
+    let crisis_from = truth
+        .crisis
+        .as_ref()
+        .map(|c| c.start - TimeDelta::hours(24));
+    let mut hourly = vec![0u64; 72];
+    for (mention, planted) in sim.labelled_mentions() {
+        progress.reached(mention.created_at);
+        m.total += 1;
+        match mention.kind {
+            MentionKind::Comment => m.comments += 1,
+            _ => m.mentions += 1,
+        }
+        *m.by_language
+            .entry(planted.language.to_string())
+            .or_default() += 1;
+        *m.by_label.entry(planted.label).or_default() += 1;
+        if let Some(e) = planted.evasion {
+            *m.disguised.entry(e).or_default() += 1;
+        }
+        m.spam_wave_items += u64::from(planted.spam_wave.is_some());
+        m.crisis_caused += u64::from(planted.crisis);
+        m.answered += u64::from(mention.responded_at.is_some());
+        if let Some(from) = crisis_from {
+            let hour = (mention.created_at - from).num_hours();
+            if mention.created_at >= from && hour < 72 {
+                hourly[hour as usize] += 1;
+            }
+        }
+    }
+    m.around_crisis = crisis_from.map(|from| Hourly {
+        from,
+        counts: hourly,
+    });
+    progress.finish();
+
+    DemoReport {
+        seed: truth.seed,
+        weeks: sim.config().weeks,
+        period: sim.period(),
+        brand: sim.config().brand.clone(),
+        accounts,
+        mentions: m,
+        planted: truth,
+    }
+}
+
+fn render(r: &DemoReport) -> String {
+    let mut out = String::new();
+    let day = |t: DateTime<Utc>| t.format("%a %Y-%m-%d").to_string();
+    let _ = writeln!(
+        out,
+        "tertulia demo · seed {} · {} weeks from {} to {} (UTC)\n",
+        r.seed,
+        r.weeks,
+        day(r.period.start()),
+        day(r.period.end())
+    );
+
+    let _ = writeln!(out, "The community of {} (simulated)", r.brand);
+    let mut t = table(&[
+        "platform",
+        "account",
+        "run from",
+        "audience",
+        "followers",
+        "posts",
+        "posts by kind",
+    ]);
+    for a in &r.accounts {
+        let audience: Vec<String> = a
+            .audience
+            .shares()
+            .iter()
+            .map(|s| format!("{} {:.0}%", s.zone, 100.0 * s.share))
+            .collect();
+        let kinds: Vec<String> = a
+            .posts_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        t.add_row(vec![
+            a.platform.to_string(),
+            a.handle.to_string(),
+            a.home.to_string(),
+            audience.join("\n"),
+            format!("{} → {}", count(a.followers_start), count(a.followers_end)),
+            count(a.posts),
+            kinds.join("\n"),
+        ]);
+    }
+    let _ = writeln!(out, "{t}\n");
+
+    let _ = writeln!(
+        out,
+        "What each platform reports (missing is not zero: these posts lack the metric)"
+    );
+    let mut t = table(&["account", "metrics reported", "posts missing a metric"]);
+    for a in &r.accounts {
+        let reported: Vec<&str> = a.reported.iter().map(|m| m.name()).collect();
+        let missing: Vec<String> = a.missing.iter().map(|(m, n)| format!("{m} {n}")).collect();
+        t.add_row(vec![
+            a.handle.to_string(),
+            reported.join(", "),
+            if missing.is_empty() {
+                "none".to_owned()
+            } else {
+                missing.join(", ")
+            },
+        ]);
+    }
+    let _ = writeln!(out, "{t}\n");
+
+    let m = &r.mentions;
+    let _ = writeln!(
+        out,
+        "What people said: {} items ({} comments under posts, {} mentions); the brand answered {}",
+        count(m.total),
+        count(m.comments),
+        count(m.mentions),
+        percent(m.answered, m.total)
+    );
+    let languages: Vec<String> = m
+        .by_language
+        .iter()
+        .map(|(l, n)| format!("{l} {}", percent(*n, m.total)))
+        .collect();
+    let _ = writeln!(out, "  languages: {}", languages.join(", "));
+    let labels: Vec<String> = m
+        .by_label
+        .iter()
+        .map(|(l, n)| format!("{} {}", label_name(*l), count(*n)))
+        .collect();
+    let _ = writeln!(out, "  planted labels: {}", labels.join(", "));
+    let disguised: Vec<String> = m
+        .disguised
+        .iter()
+        .map(|(e, n)| format!("{e} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  disguised insults: {} ({})",
+        m.disguised.values().sum::<u64>(),
+        disguised.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "  spam waves: {} waves, {} comments from new accounts\n",
+        r.planted.spam_waves.len(),
+        m.spam_wave_items
+    );
+
+    let p = &r.planted;
+    let _ = writeln!(out, "Planted truth: what tertulia's other crates must find");
+    let mut t = table(&["account", "best slots, local time (engagement multiplier)"]);
+    for a in &p.accounts {
+        let slots: Vec<String> = a
+            .best_slots
+            .iter()
+            .take(3)
+            .map(|s| format!("{} {:02}:00 ×{:.2}", s.weekday, s.hour, s.value))
+            .collect();
+        t.add_row(vec![
+            format!("{} ({})", a.handle, a.home),
+            slots.join("   "),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let mut effects: Vec<(&PostKind, &f64)> = p.kind_effects.iter().collect();
+    effects.sort_by(|x, y| y.1.total_cmp(x.1));
+    let effects: Vec<String> = effects
+        .iter()
+        .map(|(k, e)| format!("{k} ×{e:.2}"))
+        .collect();
+    let _ = writeln!(out, "  post kinds: {}", effects.join(", "));
+    if let (Some(c), Some(h)) = (&p.crisis, &m.around_crisis) {
+        let _ = writeln!(
+            out,
+            "  crisis: starts {} {} UTC, mentions peak at ×{:.0} the usual rate at {}, over by {} {}; it caused {} mentions",
+            day(c.start),
+            c.start.format("%H:%M"),
+            c.peak_multiplier,
+            c.peak.format("%H:%M"),
+            day(c.end),
+            c.end.format("%H:%M"),
+            count(m.crisis_caused)
+        );
+        let line = sparkline(&h.counts);
+        let (before, after) =
+            line.split_at(line.char_indices().nth(24).map_or(line.len(), |(i, _)| i));
+        let _ = writeln!(
+            out,
+            "  mentions per hour, a day before to two days after: {before}|{after}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nStill to come with their crates: KPI report, best times to publish, moderation, crisis detection, publishing."
+    );
+    out
+}
+
+fn label_name(label: Label) -> &'static str {
+    match label {
+        Label::Benign => "benign",
+        Label::Abusive => "abusive",
+        Label::Spam => "spam",
+    }
+}
