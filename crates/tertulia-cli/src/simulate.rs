@@ -4,6 +4,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use clap::Args;
 use serde::Serialize;
 
@@ -76,6 +77,33 @@ impl Lines {
     }
 }
 
+/// Writes each item to the first file and its truth, by id, to the second;
+/// returns how many items there were.
+fn write_labelled<T: Serialize, U: Serialize>(
+    dir: &Path,
+    [items_file, truth_file]: [&str; 2],
+    items: impl Iterator<Item = (DateTime<Utc>, String, T, U)>,
+    progress: &Progress,
+) -> Result<u64, CliError> {
+    let (mut items_out, mut truth_out) = (
+        Lines::create(dir, items_file)?,
+        Lines::create(dir, truth_file)?,
+    );
+    let mut n = 0;
+    for (at, id, item, truth) in items {
+        progress.reached(at);
+        items_out.write(&item)?;
+        truth_out.write(&Labelled {
+            id: &id,
+            truth: &truth,
+        })?;
+        n += 1;
+    }
+    items_out.finish()?;
+    truth_out.finish()?;
+    Ok(n)
+}
+
 pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let sim = args.community.simulation()?;
     fs::create_dir_all(&args.out).map_err(|source| CliError::Write {
@@ -88,55 +116,36 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
     truth.write(sim.truth())?;
     truth.finish()?;
 
-    let (mut posts, mut post_truth) = (
-        Lines::create(&args.out, "posts.jsonl")?,
-        Lines::create(&args.out, "post-truth.jsonl")?,
-    );
-    let mut n_posts = 0;
     progress.phase("writing posts");
-    for (post, planted) in sim.labelled_posts() {
-        progress.reached(post.created_at);
-        posts.write(&post)?;
-        post_truth.write(&Labelled {
-            id: post.id.as_str(),
-            truth: &planted,
-        })?;
-        n_posts += 1;
-    }
-    posts.finish()?;
-    post_truth.finish()?;
-
-    let (mut mentions, mut mention_truth) = (
-        Lines::create(&args.out, "mentions.jsonl")?,
-        Lines::create(&args.out, "mention-truth.jsonl")?,
-    );
-    let mut n_mentions = 0;
+    let posts = write_labelled(
+        &args.out,
+        ["posts.jsonl", "post-truth.jsonl"],
+        sim.labelled_posts()
+            .map(|(post, truth)| (post.created_at, post.id.to_string(), post, truth)),
+        &progress,
+    )?;
     progress.phase("writing comments and mentions");
-    for (mention, planted) in sim.labelled_mentions() {
-        progress.reached(mention.created_at);
-        mentions.write(&mention)?;
-        mention_truth.write(&Labelled {
-            id: mention.id.as_str(),
-            truth: &planted,
-        })?;
-        n_mentions += 1;
-    }
-    mentions.finish()?;
-    mention_truth.finish()?;
+    let mentions = write_labelled(
+        &args.out,
+        ["mentions.jsonl", "mention-truth.jsonl"],
+        sim.labelled_mentions()
+            .map(|(m, truth)| (m.created_at, m.id.to_string(), m, truth)),
+        &progress,
+    )?;
     progress.finish();
 
     let summary = Summary {
         out: &args.out,
-        posts: n_posts,
-        mentions: n_mentions,
+        posts,
+        mentions,
     };
     if args.json {
         print_json(&summary)
     } else {
         print_text(&format!(
             "wrote {} posts and {} comments and mentions, with their planted truth, to {}\n",
-            count(n_posts),
-            count(n_mentions),
+            count(posts),
+            count(mentions),
             args.out.display()
         ))
     }

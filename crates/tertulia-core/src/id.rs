@@ -23,6 +23,32 @@ fn check_id(field: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// `FromStr`, `TryFrom<String>` and `Into<String>` for a checked text type
+/// whose `new` does the checking.
+macro_rules! text_conversions {
+    ($name:ident) => {
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Error;
+            fn try_from(s: String) -> Result<Self> {
+                Self::new(s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    };
+}
+
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $example:literal) => {
         $(#[$doc])*
@@ -62,25 +88,7 @@ macro_rules! string_id {
             }
         }
 
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                Self::new(s)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = Error;
-            fn try_from(s: String) -> Result<Self> {
-                Self::new(s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
+        text_conversions!($name);
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
@@ -160,25 +168,7 @@ impl fmt::Display for Handle {
     }
 }
 
-impl FromStr for Handle {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for Handle {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::new(s)
-    }
-}
-
-impl From<Handle> for String {
-    fn from(h: Handle) -> String {
-        h.0
-    }
-}
+text_conversions!(Handle);
 
 /// A language tag in the BCP 47 form platforms use: `en`, `es`, `pt-BR`.
 ///
@@ -253,25 +243,7 @@ impl fmt::Display for Language {
     }
 }
 
-impl FromStr for Language {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for Language {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::new(s)
-    }
-}
-
-impl From<Language> for String {
-    fn from(l: Language) -> String {
-        l.0
-    }
-}
+text_conversions!(Language);
 
 #[cfg(test)]
 mod tests {

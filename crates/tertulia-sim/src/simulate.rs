@@ -147,12 +147,17 @@ impl People {
     /// A person living in a zone drawn from `audience`; frequent commenters
     /// come back often (a heavy-tailed choice within the zone).
     fn pick(&self, rng: &mut Xoshiro256PlusPlus, audience: &Audience) -> u32 {
-        let zones: Vec<(Tz, f64)> = audience
-            .shares()
+        // The shares sum to 1.
+        let mut x: f64 = rng.random();
+        let shares = audience.shares();
+        let zone = shares
             .iter()
-            .map(|s| (s.zone, s.share))
-            .collect();
-        let zone = weighted(rng, &zones);
+            .find(|s| {
+                x -= s.share;
+                x < 0.0
+            })
+            .unwrap_or(&shares[shares.len() - 1])
+            .zone;
         let &(_, first, count) = self
             .blocks
             .iter()
@@ -253,6 +258,8 @@ pub struct Simulation {
     accounts: Vec<Account>,
     languages: Vec<Language>,
     union: Audience,
+    /// Each account's index and followers: who a mention is addressed to.
+    account_weights: Vec<(usize, f64)>,
     people: People,
     crisis: Option<CrisisShape>,
     truth: Truth,
@@ -343,6 +350,12 @@ impl Simulation {
                 crisis: crisis.as_ref().map(|c| c.truth.clone()),
                 spam_waves: Vec::new(),
             },
+            account_weights: config
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (i, a.followers.max(1) as f64))
+                .collect(),
             config,
             period,
             accounts,
@@ -631,16 +644,10 @@ impl Simulation {
         let middle = start + TimeDelta::minutes(30);
         let surge = self.crisis.as_ref().map_or(1.0, |s| s.multiplier(middle));
         let mean = c.mentions_per_hour * audience_activity(&self.union, middle) * surge;
-        let followers: Vec<(usize, f64)> = c
-            .accounts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (i, a.followers.max(1) as f64))
-            .collect();
         for k in 0..poisson(&mut rng, mean) {
             let at = start + TimeDelta::seconds(rng.random_range(0..3600));
             let crisis = rng.random_bool((surge - 1.0) / surge);
-            let account = weighted(&mut rng, &followers);
+            let account = weighted(&mut rng, &self.account_weights);
             let press = rng.random_bool(if crisis { 0.1 } else { 0.005 });
             let person = if press {
                 u32::MAX - rng.random_range(0..PRESS as u32)
