@@ -88,16 +88,22 @@ fn seconds(rng: &mut Xoshiro256PlusPlus, mean: f64, cap: TimeDelta) -> TimeDelta
     TimeDelta::seconds(s as i64).min(cap)
 }
 
-fn weighted<T: Copy>(rng: &mut Xoshiro256PlusPlus, items: &[(T, f64)]) -> T {
-    let total: f64 = items.iter().map(|(_, w)| w).sum();
+fn weighted<T: Copy>(
+    rng: &mut Xoshiro256PlusPlus,
+    items: impl IntoIterator<Item = (T, f64), IntoIter: Clone>,
+) -> T {
+    let items = items.into_iter();
+    let total: f64 = items.clone().map(|(_, w)| w).sum();
     let mut x = rng.random::<f64>() * total;
-    for &(item, w) in items {
+    let mut last = None;
+    for (item, w) in items {
         if x < w {
             return item;
         }
         x -= w;
+        last = Some(item);
     }
-    items[items.len() - 1].0
+    last.expect("at least one weighted item")
 }
 
 /// The UTC instant of local time `naive` in `zone`; a time skipped by a DST
@@ -147,17 +153,7 @@ impl People {
     /// A person living in a zone drawn from `audience`; frequent commenters
     /// come back often (a heavy-tailed choice within the zone).
     fn pick(&self, rng: &mut Xoshiro256PlusPlus, audience: &Audience) -> u32 {
-        // The shares sum to 1.
-        let mut x: f64 = rng.random();
-        let shares = audience.shares();
-        let zone = shares
-            .iter()
-            .find(|s| {
-                x -= s.share;
-                x < 0.0
-            })
-            .unwrap_or(&shares[shares.len() - 1])
-            .zone;
+        let zone = weighted(rng, audience.shares().iter().map(|s| (s.zone, s.share)));
         let &(_, first, count) = self
             .blocks
             .iter()
@@ -485,7 +481,7 @@ impl Simulation {
                 let created_at = week_start + TimeDelta::minutes(minute);
                 let local = plan.home.from_utc_datetime(&created_at.naive_utc());
                 let (weekday, hour) = (local.weekday(), local.hour() as u8);
-                let kind = weighted(&mut rng, &plan.kind_mix);
+                let kind = weighted(&mut rng, plan.kind_mix.iter().copied());
                 let elapsed =
                     (created_at - self.period.start()).num_seconds() as f64 / WEEK_SECONDS as f64;
                 let followers = (plan.followers as f64 * (1.0 + plan.weekly_growth).powf(elapsed))
@@ -620,7 +616,7 @@ impl Simulation {
             } else {
                 let polarity = weighted(
                     &mut rng,
-                    &[
+                    [
                         (Polarity::Positive, 0.55),
                         (Polarity::Neutral, 0.3),
                         (Polarity::Negative, 0.15),
@@ -647,7 +643,7 @@ impl Simulation {
         for k in 0..poisson(&mut rng, mean) {
             let at = start + TimeDelta::seconds(rng.random_range(0..3600));
             let crisis = rng.random_bool((surge - 1.0) / surge);
-            let account = weighted(&mut rng, &self.account_weights);
+            let account = weighted(&mut rng, self.account_weights.iter().copied());
             let press = rng.random_bool(if crisis { 0.1 } else { 0.005 });
             let person = if press {
                 u32::MAX - rng.random_range(0..PRESS as u32)
@@ -664,7 +660,7 @@ impl Simulation {
             } else {
                 weighted(
                     &mut rng,
-                    &[
+                    [
                         (Polarity::Positive, 0.4),
                         (Polarity::Neutral, 0.4),
                         (Polarity::Negative, 0.2),
