@@ -25,7 +25,7 @@ pub(crate) struct CommunityArgs {
     pub posts_per_week: Option<u32>,
 }
 
-fn parse_zone(name: &str) -> Result<Tz, String> {
+pub(crate) fn parse_zone(name: &str) -> Result<Tz, String> {
     tertulia_core::time_zone(name).map_err(|e| e.to_string())
 }
 

@@ -5,11 +5,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use chrono::NaiveTime;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use clap::Args;
 use serde::Serialize;
 use tertulia_core::{Audience, Handle, MentionKind, Metric, Platform, PostKind, TimeRange};
+use tertulia_kpi::{
+    Breakdown, BusinessHours, GroupKey, GroupReport, Grouping, Kpi, KpiOptions, KpiReport, Kpis,
+};
 use tertulia_sim::{Evasion, Label, Simulation, Truth};
 
 use crate::CliError;
@@ -35,6 +39,10 @@ struct DemoReport {
     brand: String,
     accounts: Vec<AccountReport>,
     mentions: MentionReport,
+    /// The KPIs, by account, with mention KPIs in the main account's business hours.
+    kpis: KpiReport,
+    /// The per-post KPIs by post kind, to hold against the planted kind effects.
+    kpis_by_kind: Vec<GroupReport>,
     planted: Truth,
 }
 
@@ -107,8 +115,24 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
             missing: BTreeMap::new(),
         })
         .collect();
+    let main_zone = sim.accounts()[0].time_zone;
+    let (nine, six) = (
+        NaiveTime::from_hms_opt(9, 0, 0),
+        NaiveTime::from_hms_opt(18, 0, 0),
+    );
+    let hours = BusinessHours::weekdays(main_zone, nine.expect("09:00"), six.expect("18:00"))
+        .expect("09:00 comes before 18:00");
+    let options = KpiOptions {
+        grouping: Some(Grouping::Account),
+        business_hours: Some(hours),
+        ..KpiOptions::from(main_zone)
+    };
+    let mut by_kind = Breakdown::new(Grouping::Kind, main_zone, options.engagement);
+    let mut kpis = Kpis::new(options);
     for (post, planted) in sim.labelled_posts() {
         progress.reached(post.created_at);
+        kpis.add_post(&post);
+        by_kind.add(&post);
         let a = &mut accounts[planted.account];
         a.posts += 1;
         *a.posts_by_kind.entry(post.kind).or_default() += 1;
@@ -134,6 +158,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
     let mut hourly = vec![0u64; 72];
     for (mention, planted) in sim.labelled_mentions() {
         progress.reached(mention.created_at);
+        kpis.add_mention(&mention);
         m.total += 1;
         match mention.kind {
             MentionKind::Comment => m.comments += 1,
@@ -169,6 +194,8 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         brand: sim.config().brand.clone(),
         accounts,
         mentions: m,
+        kpis: kpis.report(),
+        kpis_by_kind: by_kind.report(kpis.options().confidence),
         planted: truth,
     }
 }
@@ -278,6 +305,61 @@ fn render(r: &DemoReport) -> String {
         m.spam_wave_items
     );
 
+    let _ = writeln!(out, "KPIs of the community (tertulia-kpi)");
+    crate::kpi::render(&mut out, &r.kpis);
+    let _ = writeln!(
+        out,
+        "\nBy post kind, against the planted effects (engagement / followers at post time)"
+    );
+    let mut t = table(&[
+        "kind",
+        "posts",
+        "ratio of sums",
+        "mean of per-post rates",
+        "relative to text",
+        "planted, relative to text",
+    ]);
+    let planted_text = r.planted.kind_effects.get(&PostKind::Text).copied();
+    let mean_of = |g: &GroupReport| {
+        g.report
+            .rate(Kpi::EngagementByFollowers)
+            .mean_of_rates
+            .map(|e| e.value)
+    };
+    let text = r
+        .kpis_by_kind
+        .iter()
+        .find(|g| g.key == GroupKey::Kind(PostKind::Text))
+        .and_then(mean_of);
+    for g in &r.kpis_by_kind {
+        let rate = g.report.rate(Kpi::EngagementByFollowers);
+        let GroupKey::Kind(kind) = g.key else {
+            continue;
+        };
+        let show = |e: Option<tertulia_kpi::Estimate>| {
+            e.map_or("undefined".into(), |e| format!("{:.3}%", 100.0 * e.value))
+        };
+        t.add_row(vec![
+            g.label.clone(),
+            count(g.report.posts),
+            show(rate.ratio_of_sums),
+            show(rate.mean_of_rates),
+            match (mean_of(g), text) {
+                (Some(x), Some(base)) if base > 0.0 => format!("×{:.2}", x / base),
+                _ => "n/a".into(),
+            },
+            match (r.planted.kind_effects.get(&kind), planted_text) {
+                (Some(e), Some(base)) if base > 0.0 => format!("×{:.2}", e / base),
+                _ => "n/a".into(),
+            },
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let _ = writeln!(
+        out,
+        "  (measured effects also carry each account's mix of kinds, sizes and times; the planted ones do not)\n"
+    );
+
     let p = &r.planted;
     let _ = writeln!(out, "Planted truth: what tertulia's other crates must find");
     let mut t = table(&["account", "best slots, local time (engagement multiplier)"]);
@@ -323,7 +405,7 @@ fn render(r: &DemoReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\nStill to come with their crates: KPI report, best times to publish, moderation, crisis detection, publishing."
+        "\nStill to come with their crates: best times to publish, moderation, crisis detection, publishing."
     );
     out
 }

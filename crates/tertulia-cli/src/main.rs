@@ -5,6 +5,7 @@
 
 mod community;
 mod demo;
+mod kpi;
 mod output;
 mod simulate;
 
@@ -26,6 +27,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Write a simulated community to files: posts, mentions and the planted truth.
     Simulate(simulate::SimulateArgs),
+    /// Measure the KPIs of a post-level export (Facebook Insights, CSV or JSON Lines).
+    Kpi(kpi::KpiArgs),
 }
 
 /// What can go wrong after the arguments are read.
@@ -40,6 +43,18 @@ pub(crate) enum CliError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    /// A file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// A file's content or a KPI setting was refused.
+    #[error("{path}: {source}")]
+    Kpi {
+        path: std::path::PathBuf,
+        source: tertulia_kpi::Error,
+    },
     /// Standard output was closed or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
@@ -53,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Kpi(args) => kpi::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

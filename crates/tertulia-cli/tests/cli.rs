@@ -146,3 +146,119 @@ fn an_unwritable_folder_is_one_line_naming_it() {
     assert!(err.contains(target.to_str().unwrap()), "{err}");
     std::fs::remove_file(&dir).unwrap();
 }
+
+fn uci_file() -> Option<PathBuf> {
+    let root = std::env::var_os("TERTULIA_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let path = root.join("facebook-metrics/dataset_Facebook.csv");
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("skipped: {} is absent (set TERTULIA_DATA)", path.display());
+        None
+    }
+}
+
+#[test]
+fn kpi_reads_the_uci_export_both_ways() {
+    let Some(path) = uci_file() else { return };
+    let file = path.to_str().unwrap();
+    let o = tertulia(&["kpi", file, "--by", "kind"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("KPIs of 500 posts in "), "{text}");
+    assert!(
+        text.contains("(facebook-insights)"),
+        "the format is guessed"
+    );
+    assert!(
+        text.contains("1.526% [1.517–1.535]") && text.contains("2.420%"),
+        "{text}"
+    );
+    assert!(text.contains("By kind"));
+
+    let o = tertulia(&["kpi", file, "--by", "month", "--json", "--missing-as-zero"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let by_reach = &r["posts"]["rates"]["engagement_by_reach"];
+    assert_eq!(by_reach["used"], 500);
+    let mean = by_reach["mean_of_rates"]["value"].as_f64().unwrap();
+    assert!((100.0 * mean - 2.407).abs() < 5e-4, "{mean}");
+    assert_eq!(r["groups"].as_array().unwrap().len(), 12);
+    assert_eq!(r["format"], "facebook-insights");
+    assert!(r["changes"][0]["mean_of_rates"]["p_value"].is_number());
+}
+
+#[test]
+fn kpi_reads_what_simulate_writes_and_names_bad_cells() {
+    let dir = scratch("kpi");
+    let o = tertulia(&["simulate", "--weeks", "2", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let posts = dir.join("posts.jsonl");
+    let o = tertulia(&[
+        "kpi",
+        posts.to_str().unwrap(),
+        "--by",
+        "weekday",
+        "--tz",
+        "Europe/Madrid",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["format"], "jsonl");
+    assert_eq!(r["zone"], "Europe/Madrid");
+    assert_eq!(r["follower_growth"].as_array().unwrap().len(), 3);
+    assert!(r["groups"].as_array().unwrap().len() <= 7);
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "created_at,likes\n2026-03-05T18:00:00Z,12\n2026-03-06T18:00:00Z,-4\n",
+    )
+    .unwrap();
+    let o = tertulia(&["kpi", bad.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad.csv: line 3, column \"likes\": \"-4\" is not a whole number"),
+        "{err}"
+    );
+
+    let o = tertulia(&["kpi", dir.join("absent.csv").to_str().unwrap()]);
+    assert!(
+        stderr(&o).starts_with("tertulia: cannot read "),
+        "{}",
+        stderr(&o)
+    );
+    let o = tertulia(&["kpi", posts.to_str().unwrap(), "--by", "colour"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("use kind, weekday, hour"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn demo_reports_the_communitys_kpis() {
+    let o = tertulia(&["demo", "--weeks", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kpis = &r["kpis"];
+    assert_eq!(kpis["grouping"], "account");
+    assert!(kpis["mentions"]["response_rate"]["value"].as_f64().unwrap() > 0.0);
+    assert!(kpis["mentions"]["first_response_business"]["median_seconds"].is_number());
+    // Bluesky reports no reach: undefined there, never 0.
+    let bluesky = kpis["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == "aurora.bsky.social")
+        .unwrap();
+    assert!(bluesky["report"]["rates"]["engagement_by_reach"]["ratio_of_sums"].is_null());
+    assert_eq!(r["kpis_by_kind"].as_array().unwrap().len(), 6);
+}

@@ -11,6 +11,7 @@ use tertulia_core::{Metrics, Platform, Post, PostKind};
 
 use crate::engagement::Engagement;
 use crate::error::{Error, Result};
+use crate::rate::RateTotals;
 use crate::stats::{Comparison, Confidence};
 use crate::totals::{Kpi, PostReport, PostTotals};
 
@@ -356,11 +357,13 @@ impl fmt::Display for GroupKey {
 ///
 /// let video = by_kind.group(&GroupKey::Kind(PostKind::Video)).unwrap();
 /// assert_eq!(video.totals(Kpi::EngagementByReach).numerator, 90);
-/// // Is video's 9% really better than photo's 3%?
-/// let c = by_kind
+/// // Is video's 9% really better than photo's 3%? Pooled over the 2,000
+/// // people reached, yes; with one post each, nobody can say per post.
+/// let d = by_kind
 ///     .compare(Kpi::EngagementByReach, &GroupKey::Kind(PostKind::Photo), &GroupKey::Kind(PostKind::Video), Default::default())
 ///     .unwrap();
-/// assert!(c.significant);
+/// assert!(d.ratio_of_sums.unwrap().significant);
+/// assert!(d.mean_of_rates.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Breakdown {
@@ -451,16 +454,21 @@ impl Breakdown {
             .collect()
     }
 
-    /// Whether `kpi` differs between groups `a` and `b` (ratio of sums).
+    /// Whether `kpi` differs between groups `a` and `b`, both ways.
     pub fn compare(
         &self,
         kpi: Kpi,
         a: &GroupKey,
         b: &GroupKey,
         confidence: Confidence,
-    ) -> Option<Comparison> {
+    ) -> Option<Difference> {
         let (a, b) = (self.groups.get(a)?, self.groups.get(b)?);
-        b.totals(kpi).compare(a.totals(kpi), kpi.kind(), confidence)
+        Some(Difference::between(
+            kpi,
+            a.totals(kpi),
+            b.totals(kpi),
+            confidence,
+        ))
     }
 
     /// Period-over-period change of `kpi`: each period against the one just
@@ -474,14 +482,17 @@ impl Breakdown {
             .iter()
             .filter_map(|(key, now)| {
                 let previous = key.previous_period()?;
-                let before = self.groups.get(&previous);
-                let (t_now, t_before) = (now.totals(kpi), before.map(|b| b.totals(kpi)));
+                let difference = match self.groups.get(&previous) {
+                    Some(before) => {
+                        Difference::between(kpi, before.totals(kpi), now.totals(kpi), confidence)
+                    }
+                    None => Difference::default(),
+                };
                 Some(Change {
                     kpi,
                     period: key.clone(),
                     previous,
-                    ratio_of_sums: t_before.and_then(|b| t_now.compare(b, kpi.kind(), confidence)),
-                    mean_of_rates: t_before.and_then(|b| t_now.compare_means(b, confidence)),
+                    difference,
                 })
             })
             .collect()
@@ -508,12 +519,43 @@ pub struct Change {
     pub period: GroupKey,
     /// The period before it.
     pub previous: GroupKey,
-    /// The change of the ratio of sums; `None` without a previous period or
-    /// with a zero denominator in either.
+    /// The change, both ways; empty when the previous period had no posts.
+    #[serde(flatten)]
+    pub difference: Difference,
+}
+
+/// How a KPI differs between two sets of posts, both ways.
+///
+/// The two tests answer different questions and often disagree. The pooled
+/// test of the ratio of sums treats every person reached (or impression, or
+/// follower) as an independent trial; posts vary far more than that, so with
+/// large audiences nearly every difference comes out "significant". The
+/// per-post test (Welch's t on per-post rates) takes the post as the unit
+/// and the observed spread between posts: prefer it to judge whether one
+/// kind of post, or one period, really does better.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// The ratios of sums compared with the pooled test for the KPI's kind;
+    /// `None` with a zero denominator on either side.
     pub ratio_of_sums: Option<Comparison>,
-    /// The change of the mean of per-post rates; `None` without two rated
-    /// posts in each period.
+    /// The means of per-post rates compared with Welch's t test; `None`
+    /// without two rated posts on each side.
     pub mean_of_rates: Option<Comparison>,
+}
+
+impl Difference {
+    /// `after` against `before` (the baseline).
+    pub fn between(
+        kpi: Kpi,
+        before: &RateTotals,
+        after: &RateTotals,
+        confidence: Confidence,
+    ) -> Difference {
+        Difference {
+            ratio_of_sums: after.compare(before, kpi.kind(), confidence),
+            mean_of_rates: after.compare_means(before, confidence),
+        }
+    }
 }
 
 /// Serializes a map with structured keys as a list of `[key, value]` pairs,
@@ -626,9 +668,12 @@ mod tests {
             2,
             "January is compared with an empty December"
         );
-        assert!(changes[0].ratio_of_sums.is_none());
-        let feb = changes[1].ratio_of_sums.unwrap();
+        assert!(changes[0].difference.ratio_of_sums.is_none());
+        let feb = changes[1].difference.ratio_of_sums.unwrap();
         assert!(feb.significant && (feb.relative_change.unwrap() - 1.0).abs() < 1e-12);
+        // Every post in a month has the same rate: the per-post test is sure too.
+        let per_post = changes[1].difference.mean_of_rates.unwrap();
+        assert!(per_post.significant && per_post.p_value == 0.0);
 
         let json = serde_json::to_string(&b).unwrap();
         let back: Breakdown = serde_json::from_str(&json).unwrap();

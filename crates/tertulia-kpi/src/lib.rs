@@ -66,8 +66,10 @@
 //! # How do I know whether video really does better than photos?
 //!
 //! Group by kind ([`Grouping::Kind`]) and call [`Breakdown::compare`]: it
-//! runs the test that fits the KPI and says whether the difference is
-//! significant at the chosen [`Confidence`].
+//! compares both ways and says whether each difference is significant at
+//! the chosen [`Confidence`]. Read [`Difference`] before trusting the
+//! pooled test: with large audiences it calls nearly everything significant,
+//! and the per-post test is the one that treats posts as the units.
 
 mod account;
 mod engagement;
@@ -85,7 +87,9 @@ mod voice;
 pub use account::{DailyEngagement, DayTotals, FollowerGrowth, FollowerSpan};
 pub use engagement::{Engagement, INTERACTIONS, MissingCounts};
 pub use error::{Error, Result};
-pub use group::{Breakdown, Change, GroupKey, GroupReport, Grouping, PostRecord, PostView, Posted};
+pub use group::{
+    Breakdown, Change, Difference, GroupKey, GroupReport, Grouping, PostRecord, PostView, Posted,
+};
 pub use hours::BusinessHours;
 pub use mentions::{
     MentionReport, MentionTotals, NetSentiment, ResponseSummary, ResponseTimes, SentimentCounts,
