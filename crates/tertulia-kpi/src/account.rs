@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,43 @@ pub struct DailyEngagement {
     pub unplaced: u64,
     /// Per account, per local day.
     days: BTreeMap<String, BTreeMap<NaiveDate, DayTotals>>,
+    #[serde(skip)]
+    last_day: LastDay,
+}
+
+/// The UTC bounds of the local day of the last post: posts come in time
+/// order, so most fall in the same day and skip the time-zone lookup. Not
+/// part of the totals: it is never serialized and never compared.
+#[derive(Debug, Clone, Copy, Default)]
+struct LastDay(Option<(DateTime<Utc>, DateTime<Utc>, NaiveDate)>);
+
+impl PartialEq for LastDay {
+    fn eq(&self, _: &LastDay) -> bool {
+        true
+    }
+}
+
+impl LastDay {
+    fn day(&mut self, at: DateTime<Utc>, zone: Tz) -> NaiveDate {
+        if let Some((start, end, day)) = self.0
+            && start <= at
+            && at < end
+        {
+            return day;
+        }
+        let day = at.with_timezone(&zone).date_naive();
+        // The first instant of a local day; none when midnight falls in a
+        // DST gap, and then nothing is cached.
+        let first = |d: NaiveDate| {
+            zone.from_local_datetime(&d.and_time(NaiveTime::MIN))
+                .earliest()
+        };
+        self.0 = match (first(day), day.succ_opt().and_then(first)) {
+            (Some(start), Some(end)) => Some((start.to_utc(), end.to_utc(), day)),
+            _ => None,
+        };
+        day
+    }
 }
 
 impl DailyEngagement {
@@ -70,6 +107,7 @@ impl DailyEngagement {
             engagement,
             unplaced: 0,
             days: BTreeMap::new(),
+            last_day: LastDay::default(),
         }
     }
 
@@ -80,7 +118,7 @@ impl DailyEngagement {
             self.unplaced += 1;
             return;
         };
-        let day = at.with_timezone(&self.zone).date_naive();
+        let day = self.last_day.day(at, self.zone);
         let days = match self.days.get_mut(account) {
             Some(days) => days,
             None => self.days.entry(account.to_owned()).or_default(),
@@ -263,6 +301,26 @@ mod tests {
             let mut reversed = obs.clone();
             reversed.reverse();
             prop_assert_eq!(fold(&reversed), whole);
+        }
+    }
+
+    #[test]
+    fn cached_days_agree_with_the_time_zone_across_dst() {
+        use chrono_tz::America::Sao_Paulo;
+        use chrono_tz::Europe::Madrid;
+        // Every 37 minutes for 400 days, including DST changes; Sao Paulo
+        // skipped midnight itself in its DST years.
+        for zone in [Madrid, Sao_Paulo] {
+            let mut cache = LastDay::default();
+            let start = Utc.with_ymd_and_hms(2017, 9, 1, 0, 0, 0).unwrap();
+            for i in 0..(400 * 24 * 60 / 37) {
+                let at = start + chrono::TimeDelta::minutes(37 * i);
+                assert_eq!(
+                    cache.day(at, zone),
+                    at.with_timezone(&zone).date_naive(),
+                    "{at} {zone}"
+                );
+            }
         }
     }
 

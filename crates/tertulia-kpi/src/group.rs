@@ -199,8 +199,16 @@ impl Grouping {
     /// record lacks what the grouping needs (a day for a post with only a
     /// weekday, an account for a row with none).
     pub fn key(self, record: &PostView<'_>, zone: Tz) -> Option<GroupKey> {
-        let local = record.posted.at.map(|at| at.with_timezone(&zone));
         let p = &record.posted;
+        // Only the groupings by time pay for the time-zone lookup.
+        let local = if matches!(
+            self,
+            Grouping::Kind | Grouping::Platform | Grouping::Account | Grouping::Paid
+        ) {
+            None
+        } else {
+            p.at.map(|at| at.with_timezone(&zone))
+        };
         Some(match self {
             Grouping::Kind => GroupKey::Kind(record.kind),
             Grouping::Weekday => match (local, p.weekday, p.day_number) {

@@ -9,7 +9,7 @@ use tertulia_core::{Metrics, Post, PostKind};
 
 use crate::engagement::Engagement;
 use crate::error::{Error, Result};
-use crate::rate::{Rate, RateKind, RateTotals};
+use crate::rate::{Per, Rate, RateKind, RateTotals};
 use crate::stats::Confidence;
 
 /// One per-post KPI: a rate with a fixed numerator and denominator.
@@ -236,22 +236,24 @@ impl PostTotals {
         let (engagement, missing) = self.engagement.count(m);
         self.posts += 1;
         self.engagement_missing += u64::from(missing);
-        let one = Some(1);
+        // One reciprocal per denominator, shared by the rates over it.
+        let (reach, impressions) = (Per::new(m.reach), Per::new(m.impressions));
+        let (followers, post) = (Per::new(followers), Per::new(Some(1)));
         let r = &mut self.rates;
-        r[0].add(engagement, m.reach);
-        r[1].add(engagement, m.impressions);
-        r[2].add(engagement, followers);
-        r[3].add(m.engaged_users, m.reach);
-        r[4].add(engagement, one);
-        r[5].add(m.likes, one);
-        r[6].add(m.comments, one);
-        r[7].add(m.shares, one);
-        r[8].add(m.likes, followers);
-        r[9].add(m.comments, followers);
-        r[10].add(m.shares, followers);
-        r[11].add(m.shares, m.impressions);
-        r[12].add(m.reach, followers);
-        r[13].add(m.clicks, m.impressions);
+        r[0].add_per(engagement, reach);
+        r[1].add_per(engagement, impressions);
+        r[2].add_per(engagement, followers);
+        r[3].add_per(m.engaged_users, reach);
+        r[4].add_per(engagement, post);
+        r[5].add_per(m.likes, post);
+        r[6].add_per(m.comments, post);
+        r[7].add_per(m.shares, post);
+        r[8].add_per(m.likes, followers);
+        r[9].add_per(m.comments, followers);
+        r[10].add_per(m.shares, followers);
+        r[11].add_per(m.shares, impressions);
+        r[12].add_per(m.reach, followers);
+        r[13].add_per(m.clicks, impressions);
         // Only videos are offered: a photo has no completion rate to miss.
         if kind.is_video() || m.video_views.is_some() {
             r[14].add(m.video_completions, m.video_views);
