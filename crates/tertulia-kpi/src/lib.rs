@@ -52,6 +52,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # How do I get one post's rate?
+//!
+//! [`Kpi::of`] gives any KPI of one post, `None` when it is undefined.
+//! [`Kpi::formula`] says what it divides by what.
+//!
 //! # How do I compute KPIs by shard and combine them?
 //!
 //! Build a [`Kpis`] (or any accumulator) per shard with the same options,

@@ -33,36 +33,6 @@ fn fixed(x: f64) -> u128 {
     }
 }
 
-/// A count as a float: one instruction below 2^63, where every count lives.
-#[inline]
-fn float(n: u64) -> f64 {
-    if n <= i64::MAX as u64 {
-        n as i64 as f64
-    } else {
-        n as f64
-    }
-}
-
-/// A denominator and 2^40 / itself, computed once for every rate that
-/// shares it (reach, impressions and followers each serve several KPIs), so
-/// a per-post rate costs a multiplication instead of a division.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Per {
-    d: Option<u64>,
-    scaled_inverse: f64,
-}
-
-impl Per {
-    #[inline]
-    pub(crate) fn new(d: Option<u64>) -> Per {
-        let scaled_inverse = match d {
-            Some(d) if d > 0 => SCALE / float(d),
-            _ => 0.0,
-        };
-        Per { d, scaled_inverse }
-    }
-}
-
 fn unfixed(x: u128) -> f64 {
     x as f64 / SCALE
 }
@@ -117,13 +87,8 @@ impl RateTotals {
     /// Adds one post.
     #[inline]
     pub fn add(&mut self, numerator: Option<u64>, denominator: Option<u64>) {
-        self.add_per(numerator, Per::new(denominator));
-    }
-
-    #[inline]
-    pub(crate) fn add_per(&mut self, numerator: Option<u64>, per: Per) {
         self.posts += 1;
-        let (Some(n), Some(d)) = (numerator, per.d) else {
+        let (Some(n), Some(d)) = (numerator, denominator) else {
             self.missing += 1;
             return;
         };
@@ -132,13 +97,10 @@ impl RateTotals {
         if d == 0 {
             self.undefined += 1;
         } else {
-            // The rate times 2^40, and its square times 2^40.
-            let x = float(n) * per.scaled_inverse;
+            let r = n as f64 / d as f64;
             self.rated += 1;
-            self.rate_sum = self.rate_sum.saturating_add(fixed(x));
-            self.rate_square_sum = self
-                .rate_square_sum
-                .saturating_add(fixed(x * (x * (1.0 / SCALE))));
+            self.rate_sum = self.rate_sum.saturating_add(fixed(r * SCALE));
+            self.rate_square_sum = self.rate_square_sum.saturating_add(fixed(r * r * SCALE));
         }
     }
 

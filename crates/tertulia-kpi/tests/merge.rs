@@ -65,6 +65,22 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn one_posts_totals_give_its_own_rates((m, followers, kind) in metrics()) {
+        let totals = fold(&[(m, followers, kind)]);
+        let engagement = totals.engagement();
+        for kpi in Kpi::ALL {
+            let own = kpi.of(&engagement, &m, followers, kind);
+            let folded = totals.totals(kpi).mean_of_rates();
+            match (own, folded) {
+                (Some(a), Some(b)) => prop_assert!((a - b).abs() <= 1e-9 * a.max(1.0), "{kpi}: {a} vs {b}"),
+                (a, b) => prop_assert_eq!(a, b, "{}", kpi),
+            }
+        }
+    }
+}
+
 #[test]
 fn a_community_split_by_week_merges_into_the_whole() {
     let sim = Simulation::new(SimConfig::default().with_weeks(4)).unwrap();
