@@ -1,9 +1,39 @@
-//! **Schedule** (not built yet: this crate holds the layout until its issue lands).
+//! **Schedule**: the best time to publish, with its uncertainty.
 //!
-//! This crate will learn the best weekday and hour to publish from an
-//! account's own history, with the uncertainty stated, and check that model
-//! on held-out time. It will also plan a publishing calendar under real
-//! constraints: named time zones and DST, gaps between posts, quotas,
-//! blackouts, evergreen content, and several audiences in several time zones.
+//! Tools rank weekday × hour slots by their historical average and show the
+//! ranking without any uncertainty. On real accounts that is mostly noise:
+//! most slots hold a handful of posts, many hold none. This crate fits a
+//! model that says how sure it is, and checks itself on held-out time.
 //!
-//! It has no public items yet.
+//! # The method
+//!
+//! [`SlotStats`] keeps, per weekly slot (15, 30 or 60 minutes, in the
+//! account's local time) and per post kind, recency-weighted sums of a
+//! per-post outcome (by default engagement by reach). It merges and
+//! serializes. [`SlotStats::fit`] then:
+//!
+//! 1. optionally divides out each post kind's effect;
+//! 2. estimates the account's level and the spread of single posts within
+//!    a slot;
+//! 3. shrinks weekday and hour means towards the level, and takes their sum
+//!    as each slot's prior (or an audience-activity prior, for cold start);
+//! 4. shrinks each slot towards its prior by how much evidence it holds
+//!    (empirical Bayes: the spread of true slot means is estimated from the
+//!    data by the method of moments);
+//! 5. states an interval for each slot and a verdict: better than the
+//!    account's level, worse, or not enough evidence.
+//!
+//! A slot with no posts gets its prior and a wide interval; a slot with one
+//! lucky post barely moves. [`BestTimes::has_evidence`] says whether any
+//! slot is really better; when none is, say so instead of ranking noise.
+
+mod error;
+mod model;
+mod slot;
+
+pub use error::{Error, Result};
+pub use model::{
+    BestTimes, FitOptions, Observation, Outcome, SlotEstimate, SlotStats, StatsOptions, Sums,
+    Verdict,
+};
+pub use slot::{Slot, SlotWidth};
