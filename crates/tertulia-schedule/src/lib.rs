@@ -27,10 +27,12 @@
 //! lucky post barely moves. [`BestTimes::has_evidence`] says whether any
 //! slot is really better; when none is, say so instead of ranking noise.
 
+mod backtest;
 mod error;
 mod model;
 mod slot;
 
+pub use backtest::{Backtest, BacktestOptions, Ranking, backtest, spearman};
 pub use error::{Error, Result};
 pub use model::{
     BestTimes, FitOptions, Observation, Outcome, SlotEstimate, SlotStats, StatsOptions, Sums,

@@ -60,6 +60,25 @@ pub struct Observation {
     pub value: f64,
 }
 
+impl Observation {
+    /// One post as the model sees it, with its slot read in `zone`; `None`
+    /// when the post has no instant or its outcome is undefined.
+    pub fn of_post(
+        post: &PostView<'_>,
+        width: SlotWidth,
+        zone: Tz,
+        outcome: &Outcome,
+    ) -> Option<Observation> {
+        let at = post.posted.at?;
+        Some(Observation {
+            at,
+            slot: width.index_at(at, zone),
+            kind: post.kind,
+            value: outcome.of(post)?,
+        })
+    }
+}
+
 /// How slot statistics are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatsOptions {
@@ -199,15 +218,10 @@ impl SlotStats {
     /// by `outcome`. A post with an undefined outcome or no instant is
     /// counted as missing.
     pub fn add_post<'a>(&mut self, post: impl Into<PostView<'a>>, outcome: &Outcome) {
-        let post = post.into();
-        match (post.posted.at, outcome.of(&post)) {
-            (Some(at), Some(value)) => self.add(Observation {
-                at,
-                slot: self.options.width.index_at(at, self.options.zone),
-                kind: post.kind,
-                value,
-            }),
-            _ => self.missing += 1,
+        let (width, zone) = (self.options.width, self.options.zone);
+        match Observation::of_post(&post.into(), width, zone, outcome) {
+            Some(o) => self.add(o),
+            None => self.missing += 1,
         }
     }
 
@@ -413,8 +427,9 @@ impl SlotStats {
                     sd,
                     posts: s.n,
                     naive_mean: s.mean(),
-                    // A slot without posts has only its prior: no verdict.
-                    verdict: if s.n == 0 {
+                    // A slot needs posts of its own for a verdict: its
+                    // neighbours' evidence is only its prior.
+                    verdict: if s.n < options.min_posts {
                         Verdict::Unclear
                     } else if low > mu {
                         Verdict::Better
@@ -539,6 +554,9 @@ pub struct FitOptions {
     /// per slot (how many followers are online), used as the shape of the
     /// prior instead of the weekday and hour marginals.
     pub activity: Option<Vec<f64>>,
+    /// The posts a slot needs of its own before it is called better or
+    /// worse. Default 3.
+    pub min_posts: u64,
 }
 
 impl Default for FitOptions {
@@ -547,6 +565,7 @@ impl Default for FitOptions {
             level: 0.9,
             control_kind: false,
             activity: None,
+            min_posts: 3,
         }
     }
 }
@@ -583,8 +602,8 @@ pub enum Verdict {
     Better,
     /// Its interval lies below the account's level.
     Worse,
-    /// Its interval holds the account's level, or no post fell in it: not
-    /// enough evidence.
+    /// Its interval holds the account's level, or fewer than
+    /// [`FitOptions::min_posts`] posts fell in it: not enough evidence.
     Unclear,
 }
 
