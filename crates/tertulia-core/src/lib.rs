@@ -59,7 +59,7 @@ pub use mention::{Comment, Mention, MentionKind, Polarity, Sentiment};
 pub use metrics::{Metric, Metrics};
 pub use platform::Platform;
 pub use post::{Post, PostKind};
-pub use time::{Clock, ManualClock, SystemClock, TimeRange, time_zone};
+pub use time::{Clock, ManualClock, SystemClock, TimeRange, local_instant, time_zone};
 
 /// Re-exported so users name the same `Tz` type the vocabulary uses.
 pub use chrono_tz;

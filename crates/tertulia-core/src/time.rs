@@ -127,6 +127,35 @@ pub fn time_zone(name: &str) -> Result<Tz> {
         .map_err(|_| Error::UnknownTimeZone(name.to_owned()))
 }
 
+/// The instant a wall-clock time in `zone` stands for, DST-correct: when
+/// clocks go back and the time happens twice, the first one; when clocks go
+/// forward past it, the first time that exists after it (02:30 on the night
+/// Madrid jumps from 02:00 to 03:00 becomes 03:00).
+///
+/// ```
+/// use chrono::{NaiveDate, TimeZone};
+/// use chrono_tz::Europe::Madrid;
+/// use tertulia_core::local_instant;
+///
+/// let spring = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
+/// assert_eq!(local_instant(Madrid, spring), Madrid.with_ymd_and_hms(2026, 3, 29, 3, 0, 0).unwrap());
+/// let autumn = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap().and_hms_opt(2, 30, 0).unwrap();
+/// assert_eq!(local_instant(Madrid, autumn).to_rfc3339(), "2026-10-25T00:30:00+00:00");
+/// ```
+pub fn local_instant(zone: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    // Gaps are at most a few hours; a minute at a time finds their end.
+    let mut t = local;
+    for _ in 0..=24 * 60 {
+        if let Some(at) = zone.from_local_datetime(&t).earliest() {
+            return at.to_utc();
+        }
+        t += TimeDelta::minutes(1);
+    }
+    // No zone skips a whole day of minutes at a time; read it as UTC.
+    Utc.from_utc_datetime(&local)
+}
+
 /// Where "now" comes from.
 ///
 /// Code in tertulia never reads the wall clock itself: it is handed a `Clock`.

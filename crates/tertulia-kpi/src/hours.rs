@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use tertulia_core::local_instant;
 
 use crate::error::{Error, Result};
 
@@ -95,7 +96,10 @@ impl BusinessHours {
             if let Some((open, close)) = self.week[day.weekday().num_days_from_monday() as usize]
                 && !self.holidays.contains(&day)
             {
-                let (open, close) = (self.instant(day, open), self.instant(day, close));
+                let (open, close) = (
+                    local_instant(self.zone, day.and_time(open)),
+                    local_instant(self.zone, day.and_time(close)),
+                );
                 let (start, end) = (open.max(from), close.min(to));
                 if end > start {
                     total += end - start;
@@ -108,23 +112,12 @@ impl BusinessHours {
         }
         total
     }
-
-    /// The instant of a local wall-clock time: the earlier one when clocks go
-    /// back, the first valid one after it when clocks go forward past it.
-    fn instant(&self, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-        let mut local = day.and_time(time);
-        loop {
-            if let Some(at) = self.zone.from_local_datetime(&local).earliest() {
-                return at.to_utc();
-            }
-            local += TimeDelta::minutes(15);
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use chrono_tz::Europe::Madrid;
 
     fn t(h: u32) -> NaiveTime {

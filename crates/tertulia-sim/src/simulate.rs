@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, TimeDelta, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -11,6 +11,7 @@ use rand_distr::{Binomial, Distribution, Exp, Gamma, LogNormal, Poisson};
 use tertulia_core::{
     Account, AccountId, Audience, Author, AuthorFlags, Handle, Language, Mention, MentionId,
     MentionKind, Metric, Metrics, Platform, Polarity, Post, PostId, PostKind, TimeRange,
+    local_instant,
 };
 
 use crate::config::{CrisisPlan, SimConfig};
@@ -104,18 +105,6 @@ fn weighted<T: Copy>(
         last = Some(item);
     }
     last.expect("at least one weighted item")
-}
-
-/// The UTC instant of local time `naive` in `zone`; a time skipped by a DST
-/// change moves forward to the first time that exists.
-fn local_to_utc(zone: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
-    let mut n = naive;
-    loop {
-        if let Some(t) = zone.from_local_datetime(&n).earliest() {
-            return t.with_timezone(&Utc);
-        }
-        n += TimeDelta::minutes(15);
-    }
 }
 
 /// How likely a community manager is to publish at this local time.
@@ -896,9 +885,9 @@ impl Simulation {
             if weekend || local.hour() >= 18 {
                 local = nine + TimeDelta::days(1);
             } else if local.hour() < 9 {
-                return local_to_utc(zone, nine);
+                return local_instant(zone, nine);
             } else {
-                return local_to_utc(zone, local).max(at);
+                return local_instant(zone, local).max(at);
             }
         }
     }
