@@ -30,6 +30,7 @@
 mod backtest;
 mod error;
 mod model;
+mod planner;
 mod slot;
 
 pub use backtest::{Backtest, BacktestOptions, Ranking, backtest, spearman};
@@ -37,5 +38,9 @@ pub use error::{Error, Result};
 pub use model::{
     BestTimes, FitOptions, Observation, Outcome, SlotEstimate, SlotStats, StatsOptions, Sums,
     Verdict,
+};
+pub use planner::{
+    Assignment, Channel, Constraints, DatedBlackout, Draft, Evergreen, Plan, Planner, QuietHours,
+    Recurring, WeeklyWindow,
 };
 pub use slot::{Slot, SlotWidth};
