@@ -27,12 +27,14 @@
 //! lucky post barely moves. [`BestTimes::has_evidence`] says whether any
 //! slot is really better; when none is, say so instead of ranking noise.
 
+mod audience;
 mod backtest;
 mod error;
 mod model;
 mod planner;
 mod slot;
 
+pub use audience::{Activity, AudiencePlan, AudienceSlot, AudienceSlots, plan_for_audiences};
 pub use backtest::{Backtest, BacktestOptions, Ranking, backtest, spearman};
 pub use error::{Error, Result};
 pub use model::{
