@@ -14,6 +14,7 @@ use tertulia_core::{Audience, Handle, MentionKind, Metric, Platform, PostKind, T
 use tertulia_kpi::{
     Breakdown, BusinessHours, GroupKey, GroupReport, Grouping, Kpi, KpiOptions, KpiReport, Kpis,
 };
+use tertulia_schedule::{FitOptions, Outcome, SlotEstimate, SlotStats, SlotWidth};
 use tertulia_sim::{Evasion, Label, Simulation, Truth};
 
 use crate::CliError;
@@ -43,6 +44,8 @@ struct DemoReport {
     kpis: KpiReport,
     /// The per-post KPIs by post kind, to hold against the planted kind effects.
     kpis_by_kind: Vec<GroupReport>,
+    /// The best times each account's history shows, to hold against the planted ones.
+    best_times: Vec<RecoveredSlots>,
     planted: Truth,
 }
 
@@ -60,6 +63,17 @@ struct AccountReport {
     reported: Vec<Metric>,
     /// Posts whose report lacks a metric, by metric.
     missing: BTreeMap<Metric, u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct RecoveredSlots {
+    handle: Handle,
+    /// The KPI optimised: engagement by reach, or by followers where the platform reports no reach.
+    outcome: &'static str,
+    /// The five best slots found, with intervals and verdicts.
+    top: Vec<SlotEstimate>,
+    /// Where the planted best slot ranks among the 168 found.
+    planted_best_rank: usize,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -128,11 +142,29 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         ..KpiOptions::from(main_zone)
     };
     let mut by_kind = Breakdown::new(Grouping::Kind, main_zone, options.engagement);
+    // Bluesky reports no reach: its best times are learnt on engagement by followers.
+    let outcomes: Vec<Outcome> = sim
+        .accounts()
+        .iter()
+        .map(|a| {
+            Outcome::from(if a.platform == Platform::Bluesky {
+                Kpi::EngagementByFollowers
+            } else {
+                Kpi::EngagementByReach
+            })
+        })
+        .collect();
+    let mut slot_stats: Vec<SlotStats> = sim
+        .accounts()
+        .iter()
+        .map(|a| SlotStats::new(a.time_zone).expect("no half-life to check"))
+        .collect();
     let mut kpis = Kpis::new(options);
     for (post, planted) in sim.labelled_posts() {
         progress.reached(post.created_at);
         kpis.add_post(&post);
         by_kind.add(&post);
+        slot_stats[planted.account].add_post(&post, &outcomes[planted.account]);
         let a = &mut accounts[planted.account];
         a.posts += 1;
         *a.posts_by_kind.entry(post.kind).or_default() += 1;
@@ -187,6 +219,27 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
     });
     progress.finish();
 
+    let fit = FitOptions {
+        control_kind: true,
+        ..FitOptions::default()
+    };
+    let best_times = slot_stats
+        .iter()
+        .zip(&truth.accounts)
+        .zip(&outcomes)
+        .filter_map(|((stats, planted), outcome)| {
+            let model = stats.fit(&fit).ok()?;
+            let best = planted.best_slots.first()?;
+            let index = SlotWidth::Hour.index(best.weekday, u16::from(best.hour) * 60);
+            Some(RecoveredSlots {
+                handle: planted.handle.clone(),
+                outcome: outcome.kpi.formula(),
+                top: model.ranked.iter().take(5).copied().collect(),
+                planted_best_rank: model.ranked.iter().position(|s| s.slot.index() == index)? + 1,
+            })
+        })
+        .collect();
+
     DemoReport {
         seed: truth.seed,
         weeks: sim.config().weeks,
@@ -196,6 +249,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         mentions: m,
         kpis: kpis.report(),
         kpis_by_kind: by_kind.report(kpis.options().confidence),
+        best_times,
         planted: truth,
     }
 }
@@ -360,6 +414,48 @@ fn render(r: &DemoReport) -> String {
         "  (measured effects also carry each account's mix of kinds, sizes and times; the planted ones do not)\n"
     );
 
+    let _ = writeln!(
+        out,
+        "Best times to publish, learnt from each account's posts (tertulia-schedule), against the planted best"
+    );
+    let mut t = table(&[
+        "account",
+        "optimising",
+        "best slots found (90% interval, verdict)",
+        "planted best",
+        "its rank",
+    ]);
+    for (b, planted) in r.best_times.iter().zip(&r.planted.accounts) {
+        let found: Vec<String> = b
+            .top
+            .iter()
+            .take(3)
+            .map(|s| {
+                format!(
+                    "{} {:.2}% [{:.2}–{:.2}] {}",
+                    s.slot,
+                    100.0 * s.estimate,
+                    100.0 * s.low,
+                    100.0 * s.high,
+                    match s.verdict {
+                        tertulia_schedule::Verdict::Better => "better",
+                        tertulia_schedule::Verdict::Worse => "worse",
+                        tertulia_schedule::Verdict::Unclear => "unclear",
+                    }
+                )
+            })
+            .collect();
+        let best = planted.best_slots.first();
+        t.add_row(vec![
+            b.handle.to_string(),
+            b.outcome.to_owned(),
+            found.join("\n"),
+            best.map_or("n/a".into(), |s| format!("{} {:02}:00", s.weekday, s.hour)),
+            format!("{} of 168", b.planted_best_rank),
+        ]);
+    }
+    let _ = writeln!(out, "{t}\n");
+
     let p = &r.planted;
     let _ = writeln!(out, "Planted truth: what tertulia's other crates must find");
     let mut t = table(&["account", "best slots, local time (engagement multiplier)"]);
@@ -405,7 +501,7 @@ fn render(r: &DemoReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\nStill to come with their crates: best times to publish, moderation, crisis detection, publishing."
+        "\nStill to come with their crates: moderation, crisis detection, publishing."
     );
     out
 }

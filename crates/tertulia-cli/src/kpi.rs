@@ -21,20 +21,64 @@ use crate::CliError;
 use crate::community::parse_zone;
 use crate::output::{count, print_json, print_text, table};
 
+/// A post-level export to read, as every command that measures takes it.
+#[derive(Debug, Args)]
+pub(crate) struct Input {
+    /// The export to read: a Facebook Insights CSV, tertulia CSV or JSON Lines of posts.
+    pub file: PathBuf,
+    /// The file's format (default: guessed from its extension and header).
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// The IANA time zone of days, weekdays and hours, and of local times in the file.
+    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub tz: Tz,
+    /// Which weekday a Facebook Insights "Post Weekday" of 1 means, if known (for example sunday).
+    #[arg(long, value_name = "DAY")]
+    pub weekday_one: Option<Weekday>,
+}
+
+impl Input {
+    /// The file's records, read in its (given or guessed) format.
+    pub fn read(&self) -> Result<import::Import, CliError> {
+        let read_error = |source| CliError::Read {
+            path: self.file.clone(),
+            source,
+        };
+        let file = File::open(&self.file).map_err(read_error)?;
+        let mut input = BufReader::new(file);
+        let format = match self.format {
+            Some(f) => f,
+            None => {
+                let first = input.fill_buf().map_err(read_error)?;
+                let first = String::from_utf8_lossy(first);
+                let ext = self.file.extension().and_then(|e| e.to_str());
+                Format::guess(ext, first.lines().next().unwrap_or(""))
+            }
+        };
+        let options = ImportOptions {
+            zone: self.tz,
+            weekday_one: self.weekday_one,
+        };
+        import::read(input, format, &options).map_err(|source| self.error(source))
+    }
+
+    /// An error about this file or a setting used on it.
+    pub fn error(&self, source: tertulia_kpi::Error) -> CliError {
+        CliError::Kpi {
+            path: self.file.clone(),
+            source,
+        }
+    }
+}
+
 /// Options of `tertulia kpi`.
 #[derive(Debug, Args)]
 pub(crate) struct KpiArgs {
-    /// The export to read: a Facebook Insights CSV, tertulia CSV or JSON Lines of posts.
-    file: PathBuf,
-    /// The file's format (default: guessed from its extension and header).
-    #[arg(long, value_parser = parse_format)]
-    format: Option<Format>,
+    #[command(flatten)]
+    input: Input,
     /// Break the KPIs down by kind, weekday, hour, day, week, month, platform, account or paid.
     #[arg(long, value_name = "GROUPING", value_parser = parse_grouping)]
     by: Option<Grouping>,
-    /// The IANA time zone of days, weekdays and hours, and of local times in the file.
-    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = parse_zone)]
-    tz: Tz,
     /// The interactions that count as engagement, comma-separated.
     #[arg(long, value_name = "METRICS", default_value = "likes,comments,shares", value_parser = parse_engagement)]
     engagement: Engagement,
@@ -44,15 +88,12 @@ pub(crate) struct KpiArgs {
     /// The confidence level of intervals and tests, between 0 and 1.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
-    /// Which weekday a Facebook Insights "Post Weekday" of 1 means, if known (for example sunday).
-    #[arg(long, value_name = "DAY")]
-    weekday_one: Option<Weekday>,
     /// Print JSON with every figure instead of tables.
     #[arg(long)]
     json: bool,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
+pub(crate) fn parse_format(s: &str) -> Result<Format, String> {
     s.parse().map_err(|e: tertulia_kpi::Error| e.to_string())
 }
 
@@ -80,51 +121,26 @@ struct FileReport {
 }
 
 pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
-    let read_error = |source| CliError::Read {
-        path: args.file.clone(),
-        source,
-    };
-    let file = File::open(&args.file).map_err(read_error)?;
-    let mut input = BufReader::new(file);
-    let format = match args.format {
-        Some(f) => f,
-        None => {
-            let first = input.fill_buf().map_err(read_error)?;
-            let first = String::from_utf8_lossy(first);
-            let ext = args.file.extension().and_then(|e| e.to_str());
-            Format::guess(ext, first.lines().next().unwrap_or(""))
-        }
-    };
-    let options = ImportOptions {
-        zone: args.tz,
-        weekday_one: args.weekday_one,
-    };
-    let import = import::read(input, format, &options).map_err(|source| CliError::Kpi {
-        path: args.file.clone(),
-        source,
-    })?;
-
+    let input = &args.input;
+    let import = input.read()?;
     let missing = if args.missing_as_zero {
         MissingCounts::AsZero
     } else {
         MissingCounts::Exclude
     };
-    let confidence = Confidence::new(args.confidence).map_err(|source| CliError::Kpi {
-        path: args.file.clone(),
-        source,
-    })?;
+    let confidence = Confidence::new(args.confidence).map_err(|e| input.error(e))?;
     let mut kpis = Kpis::new(KpiOptions {
         engagement: args.engagement.with_missing(missing),
         confidence,
         grouping: args.by,
-        ..KpiOptions::from(args.tz)
+        ..KpiOptions::from(input.tz)
     });
     for record in &import.records {
         kpis.add_post(record);
     }
     let report = FileReport {
-        file: args.file.clone(),
-        format,
+        file: input.file.clone(),
+        format: import.format,
         ignored_columns: import.ignored_columns,
         report: kpis.report(),
     };
@@ -134,9 +150,10 @@ pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "KPIs of {} posts in {} ({format})",
+        "KPIs of {} posts in {} ({})",
         count(report.report.posts.posts),
-        args.file.display()
+        input.file.display(),
+        report.format
     );
     if !report.ignored_columns.is_empty() {
         let _ = writeln!(

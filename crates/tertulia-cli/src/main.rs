@@ -5,8 +5,10 @@
 
 mod community;
 mod demo;
+mod heatmap;
 mod kpi;
 mod output;
+mod schedule;
 mod simulate;
 
 use std::process::ExitCode;
@@ -29,6 +31,12 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Measure the KPIs of a post-level export (Facebook Insights, CSV or JSON Lines).
     Kpi(kpi::KpiArgs),
+    /// Learn the best weekday and hour to publish from an export, with how sure it is.
+    BestTimes(schedule::BestTimesArgs),
+    /// Check the best-time model on held-out time: train on the past, test on the future.
+    Backtest(schedule::BacktestArgs),
+    /// Place drafts on a publishing calendar under constraints, each placement explained.
+    Plan(schedule::PlanArgs),
 }
 
 /// What can go wrong after the arguments are read.
@@ -55,6 +63,18 @@ pub(crate) enum CliError {
         path: std::path::PathBuf,
         source: tertulia_kpi::Error,
     },
+    /// A JSON input file is not what it should be.
+    #[error("{path}: {source}")]
+    Json {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+    /// A best-time or planning setting or input was refused.
+    #[error(transparent)]
+    Schedule(#[from] tertulia_schedule::Error),
+    /// The inputs cannot give what was asked, with what to do.
+    #[error("{0}")]
+    Usage(String),
     /// Standard output was closed or failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
@@ -69,6 +89,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Kpi(args) => kpi::run(&args),
+        Command::BestTimes(args) => schedule::best_times(&args),
+        Command::Backtest(args) => schedule::run_backtest(&args),
+        Command::Plan(args) => schedule::plan(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

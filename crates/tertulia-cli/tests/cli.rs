@@ -261,4 +261,122 @@ fn demo_reports_the_communitys_kpis() {
         .unwrap();
     assert!(bluesky["report"]["rates"]["engagement_by_reach"]["ratio_of_sums"].is_null());
     assert_eq!(r["kpis_by_kind"].as_array().unwrap().len(), 6);
+    let best = r["best_times"].as_array().unwrap();
+    assert_eq!(best.len(), 3);
+    assert!(
+        best.iter()
+            .all(|b| b["planted_best_rank"].as_u64().unwrap() >= 1)
+    );
+}
+
+#[test]
+fn best_times_and_backtest_on_the_uci_page() {
+    let Some(path) = uci_file() else { return };
+    let file = path.to_str().unwrap();
+    let o = tertulia(&["best-times", file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("give --year"), "{}", stderr(&o));
+
+    let svg = scratch("heatmap.svg");
+    let o = tertulia(&[
+        "best-times",
+        file,
+        "--year",
+        "2014",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("shown as \"day N\""), "{text}");
+    assert!(text.contains("Estimate by weekday and hour"));
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.matches("<rect").count() > 168);
+    std::fs::remove_file(&svg).unwrap();
+
+    let o = tertulia(&[
+        "backtest",
+        file,
+        "--year",
+        "2014",
+        "--cutoff",
+        "2014-10-01",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["train_posts"], 344);
+    assert_eq!(r["test_posts"], 152);
+    assert!(r["recommended"]["lift_vs_random"].as_f64().unwrap() >= 0.0);
+    assert!(r["coverage"].as_f64().unwrap() >= 0.85);
+}
+
+#[test]
+fn plan_places_drafts_from_json_files() {
+    let dir = scratch("plan");
+    std::fs::create_dir_all(&dir).unwrap();
+    let channels = dir.join("channels.json");
+    std::fs::write(
+        &channels,
+        r#"[{"id":"es","platform":"mastodon","account":"aurora","zone":"Europe/Madrid",
+             "constraints":{"max_per_day":1,"quiet_hours":{"start":"22:00:00","end":"09:00:00"}}}]"#,
+    )
+    .unwrap();
+    let drafts = dir.join("drafts.json");
+    std::fs::write(
+        &drafts,
+        r#"[{"id":"spring","platform":"mastodon","earliest":"2026-03-02T00:00:00Z","latest":"2026-03-09T00:00:00Z"},
+            {"id":"guide","platform":"mastodon","priority":2,"earliest":"2026-03-02T00:00:00Z","latest":"2026-03-09T00:00:00Z",
+             "evergreen":{"cooldown_days":7,"max_reposts":1}}]"#,
+    )
+    .unwrap();
+    let o = tertulia(&[
+        "plan",
+        drafts.to_str().unwrap(),
+        "--channels",
+        channels.to_str().unwrap(),
+        "--days",
+        "14",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let a = plan["assignments"].as_array().unwrap();
+    assert_eq!(a.len(), 3, "two drafts and one repost");
+    assert_eq!(a[0]["draft"], "guide", "higher priority first");
+    assert_eq!(
+        a[0]["local"], "Mon 2026-03-02 09:00 Europe/Madrid",
+        "after the quiet hours"
+    );
+    assert_eq!(
+        a[1]["local"], "Tue 2026-03-03 09:00 Europe/Madrid",
+        "one a day"
+    );
+
+    std::fs::write(&drafts, r#"[{"id":"x","platform":"bluesky","earliest":"2026-03-02T00:00:00Z","latest":"2026-03-03T00:00:00Z"}]"#).unwrap();
+    let o = tertulia(&[
+        "plan",
+        drafts.to_str().unwrap(),
+        "--channels",
+        channels.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("draft \"x\" names channel \"(any bluesky channel)\""),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&drafts, "[{").unwrap();
+    let o = tertulia(&[
+        "plan",
+        drafts.to_str().unwrap(),
+        "--channels",
+        channels.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&o).contains("drafts.json: EOF while parsing"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
