@@ -2,6 +2,7 @@
 //! placement explained.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
@@ -172,7 +173,7 @@ struct Candidate {
     day: NaiveDate,
     score: f64,
     estimate: Option<f64>,
-    blocked: Option<String>,
+    blocked: Option<Rc<str>>,
 }
 
 struct ChannelState {
@@ -185,7 +186,7 @@ struct ChannelState {
 /// Why a candidate time was passed over.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Ruled {
-    Blocked(String),
+    Blocked(Rc<str>),
     DayFull(u32),
     Gap(u32),
     Taken,
@@ -194,7 +195,7 @@ enum Ruled {
 impl Ruled {
     fn describe(&self) -> String {
         match self {
-            Ruled::Blocked(label) => label.clone(),
+            Ruled::Blocked(label) => label.to_string(),
             Ruled::DayFull(n) => format!("the maximum of {n} posts a day"),
             Ruled::Gap(m) => format!("the minimum gap of {m} minutes"),
             Ruled::Taken => "another post at the same time".into(),
@@ -303,6 +304,7 @@ impl Planner {
         let zone = channel.zone;
         let first = self.start.with_timezone(&zone).date_naive();
         let last = self.end.with_timezone(&zone).date_naive();
+        let blackouts = Blackouts::new(&channel.constraints);
         let mut candidates = Vec::new();
         let mut day = first;
         while day <= last {
@@ -321,7 +323,7 @@ impl Planner {
                     day: local.date_naive(),
                     score: estimate.unwrap_or(0.0),
                     estimate,
-                    blocked: blocked(&channel.constraints, at, local.weekday(), local.time()),
+                    blocked: blackouts.at(at, local.weekday(), local.time()),
                 });
             }
             day = match day.checked_add_days(Days::new(1)) {
@@ -468,29 +470,56 @@ fn local_label(at: DateTime<Utc>, zone: Tz) -> String {
     )
 }
 
-fn blocked(
-    c: &Constraints,
-    at: DateTime<Utc>,
-    weekday: Weekday,
-    time: NaiveTime,
-) -> Option<String> {
-    if let Some(w) = c
-        .weekly_blackouts
-        .iter()
-        .find(|w| w.weekday == weekday && w.start <= time && time < w.end)
-    {
-        return Some(format!("the weekly blackout {:?}", w.label));
+/// The constraints' windows with their labels, made once per channel.
+struct Blackouts<'a> {
+    constraints: &'a Constraints,
+    weekly: Vec<Rc<str>>,
+    dated: Vec<Rc<str>>,
+    quiet: Rc<str>,
+}
+
+impl<'a> Blackouts<'a> {
+    fn new(c: &'a Constraints) -> Self {
+        Blackouts {
+            constraints: c,
+            weekly: c
+                .weekly_blackouts
+                .iter()
+                .map(|w| format!("the weekly blackout {:?}", w.label).into())
+                .collect(),
+            dated: c
+                .blackouts
+                .iter()
+                .map(|b| format!("the blackout {:?}", b.label).into())
+                .collect(),
+            quiet: c.quiet_hours.map_or("".into(), |q| {
+                format!(
+                    "the quiet hours {}-{}",
+                    q.start.format("%H:%M"),
+                    q.end.format("%H:%M")
+                )
+                .into()
+            }),
+        }
     }
-    if let Some(b) = c.blackouts.iter().find(|b| b.range.contains(at)) {
-        return Some(format!("the blackout {:?}", b.label));
+
+    /// The window that rules out a local time, if any.
+    fn at(&self, at: DateTime<Utc>, weekday: Weekday, time: NaiveTime) -> Option<Rc<str>> {
+        let c = self.constraints;
+        if let Some(i) = c
+            .weekly_blackouts
+            .iter()
+            .position(|w| w.weekday == weekday && w.start <= time && time < w.end)
+        {
+            return Some(self.weekly[i].clone());
+        }
+        if let Some(i) = c.blackouts.iter().position(|b| b.range.contains(at)) {
+            return Some(self.dated[i].clone());
+        }
+        c.quiet_hours
+            .filter(|q| q.contains(time))
+            .map(|_| self.quiet.clone())
     }
-    c.quiet_hours.filter(|q| q.contains(time)).map(|q| {
-        format!(
-            "the quiet hours {}-{}",
-            q.start.format("%H:%M"),
-            q.end.format("%H:%M")
-        )
-    })
 }
 
 fn eligible(states: &[ChannelState], d: &Draft) -> Result<Vec<usize>> {
