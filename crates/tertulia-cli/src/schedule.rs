@@ -422,6 +422,20 @@ pub(crate) fn run_backtest(args: &BacktestArgs) -> Result<(), CliError> {
         ]);
     }
     let _ = writeln!(out, "{t}");
+    let names: Vec<String> = rec
+        .top
+        .iter()
+        .map(|s| slot_label(s, obs.numbered_days))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Recommended from the training posts: {}",
+        if names.is_empty() {
+            "nothing (no slot was distinguishably better)".into()
+        } else {
+            names.join(", ")
+        }
+    );
     let _ = writeln!(
         out,
         "{:.0}% predictive intervals held {} of {} held-out slot means ({}); recommended vs naive: {}",

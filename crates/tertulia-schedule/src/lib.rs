@@ -26,6 +26,44 @@
 //! A slot with no posts gets its prior and a wide interval; a slot with one
 //! lucky post barely moves. [`BestTimes::has_evidence`] says whether any
 //! slot is really better; when none is, say so instead of ranking noise.
+//!
+//! # How do I find an account's best times?
+//!
+//! ```
+//! use tertulia_schedule::{FitOptions, Outcome, SlotStats};
+//! use tertulia_sim::{SimConfig, Simulation};
+//!
+//! let sim = Simulation::new(SimConfig::default().with_weeks(26))?;
+//! let account = &sim.accounts()[0];
+//! let mut stats = SlotStats::new(account.time_zone)?;
+//! for post in sim.posts().filter(|p| p.author.handle == account.profile.handle) {
+//!     stats.add_post(&post, &Outcome::default()); // engagement by reach
+//! }
+//! let best = stats.fit(&FitOptions { control_kind: true, ..FitOptions::default() })?;
+//! for slot in best.better().take(3) {
+//!     println!("{}: {:.2}% [{:.2}, {:.2}]", slot.slot, 100.0 * slot.estimate, 100.0 * slot.low, 100.0 * slot.high);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # How do I know the model works on my account?
+//!
+//! Run [`backtest`]: it trains on the posts before a cutoff and tests on
+//! the rest, against random slots and naive slot means, and reports how
+//! often the stated intervals held.
+//!
+//! # How do I plan a calendar?
+//!
+//! Describe [`Channel`]s with their [`Constraints`], give [`Draft`]s and
+//! [`Recurring`] posts, and call [`Planner::plan`], optionally with each
+//! channel's fitted model ([`Planner::with_model`]). Every [`Assignment`]
+//! says why it went where it did; a draft that cannot be placed is an
+//! [`Error::Infeasible`] naming the constraint.
+//!
+//! # How do I serve audiences in several time zones?
+//!
+//! [`plan_for_audiences`] scores each slot for each zone of the account's
+//! `Audience` by when that audience is online, and picks a combined set.
 
 mod audience;
 mod backtest;

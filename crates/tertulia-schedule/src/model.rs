@@ -742,6 +742,35 @@ mod tests {
     }
 
     #[test]
+    fn an_activity_prior_shapes_a_cold_start() {
+        // Three posts, all alike: the data cannot rank slots, the prior can.
+        let mut stats = SlotStats::new(UTC).unwrap();
+        for slot in [10, 50, 90] {
+            stats.add(obs(0, slot, 0.02));
+        }
+        let evening = SlotWidth::Hour.index(Weekday::Wed, 20 * 60);
+        let mut activity = vec![1.0; 168];
+        activity[evening] = 3.0;
+        let fit = stats
+            .fit(&FitOptions {
+                activity: Some(activity),
+                ..FitOptions::default()
+            })
+            .unwrap();
+        assert_eq!(fit.ranked[0].slot.index(), evening);
+        assert_eq!(
+            fit.ranked[0].verdict,
+            Verdict::Unclear,
+            "a prior is not evidence"
+        );
+        let bad = FitOptions {
+            activity: Some(vec![1.0; 10]),
+            ..FitOptions::default()
+        };
+        assert!(stats.fit(&bad).is_err());
+    }
+
+    #[test]
     fn settings_are_checked() {
         let bad = StatsOptions {
             half_life: Some(TimeDelta::days(30)),
