@@ -146,13 +146,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
     let outcomes: Vec<Outcome> = sim
         .accounts()
         .iter()
-        .map(|a| {
-            Outcome::from(if a.platform == Platform::Bluesky {
-                Kpi::EngagementByFollowers
-            } else {
-                Kpi::EngagementByReach
-            })
-        })
+        .map(|a| Outcome::for_platform(&a.platform))
         .collect();
     let mut slot_stats: Vec<SlotStats> = sim
         .accounts()

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
-use tertulia_core::PostKind;
+use tertulia_core::{Platform, PostKind};
 use tertulia_kpi::{Engagement, Kpi, PostView};
 
 use crate::error::{Error, Result};
@@ -39,6 +39,16 @@ impl From<Kpi> for Outcome {
 }
 
 impl Outcome {
+    /// The usual outcome on `platform`: engagement by reach, or engagement
+    /// by followers at post time where the platform reports no reach
+    /// (Bluesky, Mastodon).
+    pub fn for_platform(platform: &Platform) -> Outcome {
+        Outcome::from(match platform {
+            Platform::Bluesky | Platform::Mastodon => Kpi::EngagementByFollowers,
+            _ => Kpi::EngagementByReach,
+        })
+    }
+
     /// The outcome of one post, `None` when undefined.
     pub fn of(&self, post: &PostView<'_>) -> Option<f64> {
         self.kpi

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use chrono::{TimeDelta, TimeZone, Utc, Weekday};
 use tertulia_core::chrono_tz::UTC;
+use tertulia_kpi::PostRecord;
 use tertulia_kpi::import::{self, Format, ImportOptions};
-use tertulia_kpi::{Engagement, Kpi, PostRecord};
 use tertulia_schedule::{
     BacktestOptions, FitOptions, Observation, Outcome, SlotStats, SlotWidth, StatsOptions, backtest,
 };
@@ -107,15 +107,7 @@ fn the_planted_best_slots_are_recovered() {
     let posts: Vec<_> = sim.posts().collect();
     for (account, truth) in sim.accounts().iter().zip(&sim.truth().accounts) {
         // Bluesky has no reach: optimise engagement by followers there.
-        let kpi = if account.platform == tertulia_core::Platform::Bluesky {
-            Kpi::EngagementByFollowers
-        } else {
-            Kpi::EngagementByReach
-        };
-        let outcome = Outcome {
-            kpi,
-            engagement: Engagement::default(),
-        };
+        let outcome = Outcome::for_platform(&account.platform);
         let mut stats = SlotStats::new(StatsOptions::from(account.time_zone)).unwrap();
         for p in posts
             .iter()
@@ -162,15 +154,7 @@ fn simulated_accounts_on_held_out_weeks() {
     let posts: Vec<_> = sim.posts().collect();
     let cutoff = sim.period().start() + TimeDelta::weeks(39);
     for account in sim.accounts() {
-        let kpi = if account.platform == tertulia_core::Platform::Bluesky {
-            Kpi::EngagementByFollowers
-        } else {
-            Kpi::EngagementByReach
-        };
-        let outcome = Outcome {
-            kpi,
-            engagement: Engagement::default(),
-        };
+        let outcome = Outcome::for_platform(&account.platform);
         let observations: Vec<Observation> = posts
             .iter()
             .filter(|p| p.author.handle == account.profile.handle)
