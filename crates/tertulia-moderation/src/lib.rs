@@ -1,9 +1,15 @@
-//! **Moderate** (not built yet: this crate holds the layout until its issue lands).
+//! **Moderate** (being built): a rules engine community managers write and
+//! audit, AutoModerator-compatible and hard to fool.
 //!
-//! This crate will be a rules engine that community managers can write and
-//! audit. It will import AutoModerator configurations with the meaning reddit
-//! gives them, and match text through a normaliser that resists leetspeak,
-//! lookalike characters and hidden characters. Every decision will explain
-//! which rule fired, on which span of the original text, and why.
-//!
-//! It has no public items yet.
+//! So far: the evasion-resistant [`Normalizer`], which keeps every offset
+//! into the original text, and the compiled [`TermMatcher`], which matches
+//! any number of terms in one pass over normalized text. Rules, the
+//! AutoModerator importer and explained decisions come next.
+
+mod error;
+mod normalize;
+mod terms;
+
+pub use error::{Error, Result};
+pub use normalize::{NormalizeOptions, Normalized, Normalizer};
+pub use terms::{TermMatch, TermMatcher};
