@@ -16,8 +16,8 @@
 //!    `l` and `1` and `i` all become `i`, since any of them stands for the
 //!    others;
 //! 5. single letters separated by one kind of separator are joined: three
-//!    or more separated by spaces (`f u c k`), two or more separated by dots,
-//!    hyphens or underscores (`f.u.c.k`, `d.p`);
+//!    or more separated by spaces (`f u c k`), two or more separated by dots or
+//!    hyphens (`f.u.c.k`, `d.p`);
 //! 6. runs of a repeated letter are collapsed to one, and the run length is
 //!    kept: a term matches only where every letter repeats at least as
 //!    often as in the term, so `fuuuck` matches `fuck` and `as` does not
@@ -65,16 +65,29 @@ impl Default for NormalizeOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Normalized {
     text: String,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
-    runs: Vec<u16>,
-    /// Skeleton bytes where joining spaced letters may have glued a
-    /// one-letter word on: the second and the last letter of a joined run.
-    /// A seam counts as a word boundary (in "a b a d" the term "bad" may
-    /// start after "a").
-    seams: Vec<bool>,
+    /// One per skeleton byte.
+    meta: Vec<Meta>,
     /// Scratch: the character stream before joining and collapsing.
     chars: Vec<Char>,
+    /// Scratch for ASCII text: its bytes, lower-cased and read.
+    bytes: Vec<u8>,
+    /// Scratch: the separators joining drops and the seams it leaves.
+    drops: Vec<usize>,
+    seam_at: Vec<usize>,
+}
+
+/// What a skeleton byte came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Meta {
+    /// The original byte range.
+    start: u32,
+    end: u32,
+    /// How many times its character repeated there.
+    run: u16,
+    /// Whether joining spaced letters may have glued a one-letter word on
+    /// here (the second and the last letter of a joined run). A seam counts
+    /// as a word boundary: in "a b a d" the term "bad" may start after "a".
+    seam: bool,
 }
 
 /// One character of the stream: itself, its original span, and whether a
@@ -95,40 +108,42 @@ impl Normalized {
 
     /// The original byte range a skeleton byte range came from.
     pub fn original(&self, skeleton: Range<usize>) -> Range<usize> {
-        if skeleton.is_empty() || skeleton.start >= self.starts.len() {
+        if skeleton.is_empty() || skeleton.end > self.meta.len() {
             return 0..0;
         }
-        self.starts[skeleton.start] as usize..self.ends[skeleton.end - 1] as usize
+        self.meta[skeleton.start].start as usize..self.meta[skeleton.end - 1].end as usize
     }
 
     /// How many times the character at skeleton byte `i` repeated.
     pub fn run(&self, i: usize) -> u16 {
-        self.runs[i]
+        self.meta[i].run
     }
 
     /// Whether skeleton byte `i` starts a letter that was joined to the one
     /// before it (a possible word boundary).
     pub fn seam(&self, i: usize) -> bool {
-        self.seams.get(i).copied().unwrap_or(false)
+        self.meta.get(i).is_some_and(|m| m.seam)
     }
 
     fn clear(&mut self) {
         self.text.clear();
-        self.starts.clear();
-        self.ends.clear();
-        self.runs.clear();
-        self.seams.clear();
+        self.meta.clear();
         self.chars.clear();
+        self.bytes.clear();
+        self.drops.clear();
+        self.seam_at.clear();
     }
 
     fn push(&mut self, c: Char, end: u32, run: u16) {
         let before = self.text.len();
         self.text.push(c.c);
         for _ in before..self.text.len() {
-            self.starts.push(c.start);
-            self.ends.push(end);
-            self.runs.push(run);
-            self.seams.push(c.seam);
+            self.meta.push(Meta {
+                start: c.start,
+                end,
+                run,
+                seam: c.seam,
+            });
         }
     }
 }
@@ -148,19 +163,31 @@ pub(crate) fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The letter each ASCII byte stands for in leetspeak (digits, and `l`
+/// read as `i`), itself otherwise. A table, not a `match`: a branch per
+/// letter of running text mispredicts at every other byte.
+const LEET: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = i as u8;
+        i += 1;
+    }
+    t[b'0' as usize] = b'o';
+    t[b'1' as usize] = b'i';
+    t[b'l' as usize] = b'i';
+    t[b'3' as usize] = b'e';
+    t[b'4' as usize] = b'a';
+    t[b'5' as usize] = b's';
+    t[b'7' as usize] = b't';
+    t[b'8' as usize] = b'b';
+    t
+};
+
 /// The letter a digit stands for in leetspeak, or the letter itself.
 #[inline]
 fn leet_digit(b: u8) -> u8 {
-    match b {
-        b'0' => b'o',
-        b'1' | b'l' => b'i',
-        b'3' => b'e',
-        b'4' => b'a',
-        b'5' => b's',
-        b'7' => b't',
-        b'8' => b'b',
-        other => other,
-    }
+    LEET[usize::from(b & 0x7f)]
 }
 
 /// Leet symbols that stand for a letter inside a word.
@@ -215,17 +242,29 @@ impl Normalizer {
     /// `text` normalized into `out`, reusing its buffers.
     pub fn normalize_into(&self, text: &str, out: &mut Normalized) {
         out.clear();
+        if text.is_ascii() {
+            self.normalize_ascii(text.as_bytes(), out);
+        } else {
+            self.normalize_chars(text, out);
+        }
+    }
+
+    /// Every step, character by character.
+    fn normalize_chars(&self, text: &str, out: &mut Normalized) {
         let o = self.options;
-        // 1-4: one character stream, each character with its original span.
+        // 1-3: one character stream, each character with its original span.
         for (i, c) in text.char_indices() {
             let (start, end) = (i as u32, (i + c.len_utf8()) as u32);
-            if c.is_ascii() {
+            let mut push = |c: char| {
                 out.chars.push(Char {
-                    c: c.to_ascii_lowercase(),
+                    c,
                     start,
                     end,
                     seam: false,
-                });
+                })
+            };
+            if c.is_ascii() {
+                push(c.to_ascii_lowercase());
                 continue;
             }
             if invisible(c) {
@@ -239,22 +278,10 @@ impl Normalizer {
                     if o.confusables && !l.is_ascii() {
                         let mut buf = [0u8; 4];
                         for s in unicode_security::skeleton(l.encode_utf8(&mut buf)) {
-                            for s in s.to_lowercase() {
-                                out.chars.push(Char {
-                                    c: s,
-                                    start,
-                                    end,
-                                    seam: false,
-                                });
-                            }
+                            s.to_lowercase().for_each(&mut push);
                         }
                     } else {
-                        out.chars.push(Char {
-                            c: l,
-                            start,
-                            end,
-                            seam: false,
-                        });
+                        push(l);
                     }
                 }
             };
@@ -264,11 +291,25 @@ impl Normalizer {
                 std::iter::once(c).nfkc().for_each(unfolded);
             }
         }
+        // 4-5.
         if o.leet {
-            leet(&mut out.chars);
+            leet(out.chars.as_mut_slice());
         }
         if o.join_spaced {
-            join_spaced(&mut out.chars);
+            join_plan(out.chars.as_slice(), &mut out.drops, &mut out.seam_at);
+            for &k in &out.seam_at {
+                out.chars[k].seam = true;
+            }
+            let mut drops = out.drops.iter().peekable();
+            let mut k = 0;
+            out.chars.retain(|_| {
+                let gone = drops.peek() == Some(&&k);
+                if gone {
+                    drops.next();
+                }
+                k += 1;
+                !gone
+            });
         }
         // 6: collapse runs, keeping their lengths.
         let chars = std::mem::take(&mut out.chars);
@@ -287,111 +328,215 @@ impl Normalizer {
         }
         out.chars = chars;
     }
+
+    /// The same steps on ASCII text, byte by byte: no decomposition, no
+    /// lookalikes, and spans that are the bytes themselves.
+    fn normalize_ascii(&self, text: &[u8], out: &mut Normalized) {
+        let o = self.options;
+        let mut bytes = std::mem::take(&mut out.bytes);
+        if o.leet {
+            bytes.extend(text.iter().map(|b| leet_digit(b.to_ascii_lowercase())));
+            // Symbols need their neighbours: only texts that hold one take
+            // the full pass.
+            if bytes
+                .iter()
+                .any(|b| matches!(b, b'@' | b'$' | b'|' | b'+' | b'!'))
+            {
+                leet(bytes.as_mut_slice());
+            }
+        } else {
+            bytes.extend(text.iter().map(u8::to_ascii_lowercase));
+        }
+        if o.join_spaced {
+            join_plan(bytes.as_slice(), &mut out.drops, &mut out.seam_at);
+        }
+        let n = bytes.len();
+        out.text.reserve(n);
+        out.meta.reserve(n);
+        let word = |c: u8| o.collapse_repeats && (c.is_ascii_alphanumeric() || c == b'_');
+        if out.drops.is_empty() {
+            // Nothing joined: runs are contiguous.
+            let mut k = 0;
+            while k < n {
+                let c = bytes[k];
+                let mut j = k + 1;
+                if word(c) {
+                    while j < n && bytes[j] == c {
+                        j += 1;
+                    }
+                }
+                out.text.push(c as char);
+                out.meta.push(Meta {
+                    start: k as u32,
+                    end: j as u32,
+                    run: u16::try_from(j - k).unwrap_or(u16::MAX),
+                    seam: false,
+                });
+                k = j;
+            }
+        } else {
+            let (mut drops, mut seams) = (0, 0);
+            let mut k = 0;
+            while k < n {
+                if out.drops.get(drops) == Some(&k) {
+                    drops += 1;
+                    k += 1;
+                    continue;
+                }
+                let c = bytes[k];
+                let seam = out.seam_at.get(seams) == Some(&k);
+                seams += usize::from(seam);
+                // A run continues over joined letters: skip dropped separators.
+                let (mut last, mut run) = (k, 1usize);
+                if word(c) {
+                    loop {
+                        let skip = usize::from(out.drops.get(drops) == Some(&(last + 1)));
+                        let next = last + 1 + skip;
+                        if next < n && bytes[next] == c {
+                            drops += skip;
+                            seams += usize::from(out.seam_at.get(seams) == Some(&next));
+                            last = next;
+                            run += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                out.text.push(c as char);
+                out.meta.push(Meta {
+                    start: k as u32,
+                    end: last as u32 + 1,
+                    run: u16::try_from(run).unwrap_or(u16::MAX),
+                    seam,
+                });
+                k = last + 1;
+            }
+        }
+        out.bytes = bytes;
+    }
+}
+
+/// A character stream the leetspeak and joining passes read and rewrite:
+/// characters with spans, or the bytes of ASCII text.
+trait Stream {
+    fn len(&self) -> usize;
+    fn at(&self, i: usize) -> char;
+    fn put(&mut self, i: usize, c: char);
+}
+
+impl Stream for [Char] {
+    fn len(&self) -> usize {
+        <[Char]>::len(self)
+    }
+    fn at(&self, i: usize) -> char {
+        self[i].c
+    }
+    fn put(&mut self, i: usize, c: char) {
+        self[i].c = c;
+    }
+}
+
+impl Stream for [u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn at(&self, i: usize) -> char {
+        self[i] as char
+    }
+    fn put(&mut self, i: usize, c: char) {
+        // Leetspeak only ever writes ASCII letters.
+        self[i] = c as u8;
+    }
 }
 
 /// Reads leetspeak in place: digits always; `@ $ | +` in a token (a run of
 /// word characters and those symbols) of two or more characters; `!`
 /// before a word character.
-fn leet(chars: &mut [Char]) {
+fn leet<S: Stream + ?Sized>(s: &mut S) {
     let symbol = |c: char| matches!(c, '@' | '$' | '|' | '+');
+    let n = s.len();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i].c;
+    while i < n {
+        let c = s.at(i);
         if c.is_ascii_alphanumeric() {
-            chars[i].c = leet_digit(c as u8) as char;
+            s.put(i, leet_digit(c as u8) as char);
             i += 1;
         } else if symbol(c) {
             let mut j = i;
-            while j < chars.len() && (symbol(chars[j].c) || is_word(chars[j].c)) {
+            while j < n && (symbol(s.at(j)) || is_word(s.at(j))) {
                 j += 1;
             }
-            let long = j - i >= 2 || (i > 0 && is_word(chars[i - 1].c));
-            for ch in &mut chars[i..j] {
-                if ch.c.is_ascii_alphanumeric() {
-                    ch.c = leet_digit(ch.c as u8) as char;
-                } else if long && let Some(letter) = leet_symbol(ch.c) {
-                    ch.c = letter;
+            let long = j - i >= 2 || (i > 0 && is_word(s.at(i - 1)));
+            for k in i..j {
+                let ch = s.at(k);
+                if ch.is_ascii_alphanumeric() {
+                    s.put(k, leet_digit(ch as u8) as char);
+                } else if long && let Some(letter) = leet_symbol(ch) {
+                    s.put(k, letter);
                 }
             }
             i = j.max(i + 1);
         } else {
-            if c == '!' && chars.get(i + 1).is_some_and(|n| is_word(n.c)) {
-                chars[i].c = 'i';
+            if c == '!' && i + 1 < n && is_word(s.at(i + 1)) {
+                s.put(i, 'i');
             }
             i += 1;
         }
     }
 }
 
-/// Joins three or more single word characters separated by one kind of
-/// separator, marking each joined letter as a seam.
-fn join_spaced(chars: &mut Vec<Char>) {
-    let sep = |c: char| matches!(c, ' ' | '.' | '-' | '_');
-    let single = |chars: &[Char], i: usize| {
-        is_word(chars[i].c)
-            && (i == 0 || !is_word(chars[i - 1].c))
-            && (i + 1 >= chars.len() || !is_word(chars[i + 1].c))
+/// Plans the joining of single letters separated by one kind of
+/// separator: the separators to drop (ascending) and the letters that become
+/// seams.
+fn join_plan<S: Stream + ?Sized>(s: &S, drops: &mut Vec<usize>, seams: &mut Vec<usize>) {
+    let n = s.len();
+    let sep = |c: char| matches!(c, ' ' | '.' | '-');
+    let single = |i: usize| {
+        is_word(s.at(i))
+            && (i == 0 || !is_word(s.at(i - 1)))
+            && (i + 1 >= n || !is_word(s.at(i + 1)))
     };
-    let mut drop = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        if !single(chars, i) {
+    while i < n {
+        // Most characters are not a single letter before a separator: one
+        // comparison sends them on.
+        if i + 2 >= n || !sep(s.at(i + 1)) || !single(i) {
             i += 1;
             continue;
         }
-        let first_sep = chars.get(i + 1).map(|c| c.c);
-        let mut j = i;
+        let first_sep = s.at(i + 1);
         // A letter that opens a chain with another separator belongs to that
         // chain: in "a 2 g.i.r.l.s", "g" goes with "irls", not with "a 2".
         let opens_other_chain = |k: usize| {
-            let other = chars.get(k + 1).map(|c| c.c);
-            other != first_sep
+            k + 1 < n
+                && s.at(k + 1) != first_sep
                 && (0..2).all(|step| {
                     let at = k + 2 * step;
-                    at + 2 < chars.len()
-                        && sep(chars[at + 1].c)
-                        && Some(chars[at + 1].c) == other
-                        && single(chars, at + 2)
+                    at + 2 < n && sep(s.at(at + 1)) && s.at(at + 1) == s.at(k + 1) && single(at + 2)
                 })
         };
-        while j + 2 < chars.len()
-            && sep(chars[j + 1].c)
-            && Some(chars[j + 1].c) == first_sep
-            && single(chars, j + 2)
-            && !opens_other_chain(j + 2)
-        {
+        let mut j = i;
+        while j + 2 < n && s.at(j + 1) == first_sep && single(j + 2) && !opens_other_chain(j + 2) {
             j += 2;
         }
-        // Three letters for spaces ("a b c" can be words); two for dots,
-        // hyphens and underscores, which separate no words ("d.p").
-        let needed = if first_sep == Some(' ') { 3 } else { 2 };
+        // Three letters for spaces ("a b c" can be words); two for dots and
+        // hyphens, which separate no words ("d.p").
+        let needed = if first_sep == ' ' { 3 } else { 2 };
         if (j - i) / 2 + 1 >= needed {
-            for k in (i + 1..j).step_by(2) {
-                drop.push(k);
-            }
+            drops.extend((i + 1..j).step_by(2));
             // A one-letter word may have been joined at either end ("a b a d
             // d o g" holds "bad" after "a"): the second and the last letter
             // are seams, possible word starts and ends. Inner letters are not,
             // so "d i s p u t a" does not hold "puta".
-            chars[i + 2].seam = true;
-            chars[j].seam = true;
+            seams.push(i + 2);
+            if j != i + 2 {
+                seams.push(j);
+            }
             i = j + 1;
         } else {
             // Too short: the next letter may start a sequence of its own.
             i += 1;
         }
-    }
-    if !drop.is_empty() {
-        let mut d = drop.into_iter().peekable();
-        let mut k = 0;
-        chars.retain(|_| {
-            let gone = d.peek() == Some(&k);
-            if gone {
-                d.next();
-            }
-            k += 1;
-            !gone
-        });
     }
 }
 
@@ -436,6 +581,22 @@ mod tests {
         assert_eq!(runs.as_str(), "fuck");
         assert_eq!(runs.run(1), 3);
         assert_eq!(&"fuuuck"[runs.original(1..2)], "uuu");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_path_agrees_with_the_general_one(
+            text in "[a-cA-C0-5 .!@$|+\\-_]{0,40}",
+            options in proptest::array::uniform5(proptest::bool::ANY),
+        ) {
+            let [fold_accents, confusables, leet, join_spaced, collapse_repeats] = options;
+            let n = Normalizer::new(NormalizeOptions { fold_accents, confusables, leet, join_spaced, collapse_repeats });
+            let fast = n.normalize(&text);
+            let mut general = Normalized::default();
+            n.normalize_chars(&text, &mut general);
+            proptest::prop_assert_eq!(fast.as_str(), general.as_str());
+            proptest::prop_assert_eq!(&fast.meta, &general.meta);
+        }
     }
 
     #[test]
