@@ -422,6 +422,10 @@ trait Stream {
     fn len(&self) -> usize;
     fn at(&self, i: usize) -> char;
     fn put(&mut self, i: usize, c: char);
+    /// Whether character `i` is a word character.
+    fn word(&self, i: usize) -> bool {
+        is_word(self.at(i))
+    }
 }
 
 impl Stream for [Char] {
@@ -447,6 +451,9 @@ impl Stream for [u8] {
         // Leetspeak only ever writes ASCII letters.
         self[i] = c as u8;
     }
+    fn word(&self, i: usize) -> bool {
+        self[i].is_ascii_alphanumeric() || self[i] == b'_'
+    }
 }
 
 /// Reads leetspeak in place: digits always; `@ $ | +` in a token (a run of
@@ -463,10 +470,10 @@ fn leet<S: Stream + ?Sized>(s: &mut S) {
             i += 1;
         } else if symbol(c) {
             let mut j = i;
-            while j < n && (symbol(s.at(j)) || is_word(s.at(j))) {
+            while j < n && (symbol(s.at(j)) || s.word(j)) {
                 j += 1;
             }
-            let long = j - i >= 2 || (i > 0 && is_word(s.at(i - 1)));
+            let long = j - i >= 2 || (i > 0 && s.word(i - 1));
             for k in i..j {
                 let ch = s.at(k);
                 if ch.is_ascii_alphanumeric() {
@@ -477,7 +484,7 @@ fn leet<S: Stream + ?Sized>(s: &mut S) {
             }
             i = j.max(i + 1);
         } else {
-            if c == '!' && i + 1 < n && is_word(s.at(i + 1)) {
+            if c == '!' && i + 1 < n && s.word(i + 1) {
                 s.put(i, 'i');
             }
             i += 1;
@@ -491,11 +498,8 @@ fn leet<S: Stream + ?Sized>(s: &mut S) {
 fn join_plan<S: Stream + ?Sized>(s: &S, drops: &mut Vec<usize>, seams: &mut Vec<usize>) {
     let n = s.len();
     let sep = |c: char| matches!(c, ' ' | '.' | '-');
-    let single = |i: usize| {
-        is_word(s.at(i))
-            && (i == 0 || !is_word(s.at(i - 1)))
-            && (i + 1 >= n || !is_word(s.at(i + 1)))
-    };
+    let single =
+        |i: usize| s.word(i) && (i == 0 || !s.word(i - 1)) && (i + 1 >= n || !s.word(i + 1));
     let mut i = 0;
     while i < n {
         // Most characters are not a single letter before a separator: one
