@@ -334,18 +334,9 @@ impl Normalizer {
     fn normalize_ascii(&self, text: &[u8], out: &mut Normalized) {
         let o = self.options;
         let mut bytes = std::mem::take(&mut out.bytes);
+        bytes.extend(text.iter().map(u8::to_ascii_lowercase));
         if o.leet {
-            bytes.extend(text.iter().map(|b| leet_digit(b.to_ascii_lowercase())));
-            // Symbols need their neighbours: only texts that hold one take
-            // the full pass.
-            if bytes
-                .iter()
-                .any(|b| matches!(b, b'@' | b'$' | b'|' | b'+' | b'!'))
-            {
-                leet(bytes.as_mut_slice());
-            }
-        } else {
-            bytes.extend(text.iter().map(u8::to_ascii_lowercase));
+            leet_ascii(&mut bytes);
         }
         if o.join_spaced {
             join_plan(bytes.as_slice(), &mut out.drops, &mut out.seam_at);
@@ -413,6 +404,34 @@ impl Normalizer {
             }
         }
         out.bytes = bytes;
+    }
+}
+
+/// [`leet`] on ASCII bytes in one pass, with no branch per letter.
+fn leet_ascii(b: &mut [u8]) {
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let symbol = |c: u8| matches!(c, b'@' | b'$' | b'|' | b'+');
+    let n = b.len();
+    let (mut token_end, mut long) = (0, false);
+    for i in 0..n {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() {
+            b[i] = leet_digit(c);
+        } else if symbol(c) {
+            if i >= token_end {
+                let mut j = i;
+                while j < n && (symbol(b[j]) || word(b[j])) {
+                    j += 1;
+                }
+                token_end = j;
+                long = j - i >= 2 || (i > 0 && word(b[i - 1]));
+            }
+            if long && let Some(letter) = leet_symbol(c as char) {
+                b[i] = letter as u8;
+            }
+        } else if c == b'!' && i + 1 < n && word(b[i + 1]) {
+            b[i] = b'i';
+        }
     }
 }
 
