@@ -10,6 +10,17 @@ pub enum Error {
         /// The term as given.
         term: String,
     },
+    /// A rule is not usable as written.
+    #[error("rule {rule}: {problem}")]
+    Rule {
+        /// The rule's name (and where it starts, from a file).
+        rule: String,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+    /// A rule file is not valid YAML.
+    #[error("{0}")]
+    Yaml(String),
     /// The literal automaton could not be built.
     #[error("the terms cannot be compiled together: {0}")]
     Automaton(String),

@@ -275,7 +275,8 @@ impl Normalizer {
                     return;
                 }
                 for l in d.to_lowercase() {
-                    if o.confusables && !l.is_ascii() {
+                    // Only letters have lookalikes worth reading: "¡" is not "i".
+                    if o.confusables && !l.is_ascii() && l.is_alphabetic() {
                         let mut buf = [0u8; 4];
                         for s in unicode_security::skeleton(l.encode_utf8(&mut buf)) {
                             s.to_lowercase().for_each(&mut push);
