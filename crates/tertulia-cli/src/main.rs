@@ -7,6 +7,7 @@ mod community;
 mod demo;
 mod heatmap;
 mod kpi;
+mod moderate;
 mod output;
 mod schedule;
 mod simulate;
@@ -37,6 +38,8 @@ enum Command {
     Backtest(schedule::BacktestArgs),
     /// Place drafts on a publishing calendar under constraints, each placement explained.
     Plan(schedule::PlanArgs),
+    /// Moderate a JSON Lines stream of comments with rules (or AutoModerator's), explaining each decision.
+    Moderate(moderate::ModerateArgs),
 }
 
 /// What can go wrong after the arguments are read.
@@ -69,6 +72,12 @@ pub(crate) enum CliError {
         path: std::path::PathBuf,
         source: serde_json::Error,
     },
+    /// A rule file was refused.
+    #[error("{path}: {source}")]
+    Moderation {
+        path: std::path::PathBuf,
+        source: tertulia_moderation::Error,
+    },
     /// A best-time or planning setting or input was refused.
     #[error(transparent)]
     Schedule(#[from] tertulia_schedule::Error),
@@ -92,6 +101,7 @@ fn main() -> ExitCode {
         Command::BestTimes(args) => schedule::best_times(&args),
         Command::Backtest(args) => schedule::run_backtest(&args),
         Command::Plan(args) => schedule::plan(&args),
+        Command::Moderate(args) => moderate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

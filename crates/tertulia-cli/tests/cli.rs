@@ -380,3 +380,84 @@ fn plan_places_drafts_from_json_files() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn tertulia_with_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tertulia"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn moderate_streams_decisions_in_input_order() {
+    let dir = scratch("moderate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("rules.yaml");
+    std::fs::write(&rules, "- name: insults\n  action: hide\n  body: [idiot]\n").unwrap();
+    let input =
+        "{\"id\":\"1\",\"body\":\"you 1d10t\"}\nnot json\n\n{\"id\":\"2\",\"body\":\"fine\"}\n";
+    let o = tertulia_with_stdin(&["moderate", "--rules", rules.to_str().unwrap()], input);
+    assert_eq!(o.status.code(), Some(1), "a malformed line is reported");
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["action"], "hide");
+    assert_eq!(lines[0]["matches"][0]["text"], "1d10t");
+    assert_eq!(lines[0]["matches"][0]["normalized"], "idiot");
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[2]["id"], "2");
+    assert_eq!(lines[2]["action"], "none");
+    assert!(stderr(&o).contains("line 2: not an item"), "{}", stderr(&o));
+
+    let cases = dir.join("cases.yaml");
+    std::fs::write(
+        &cases,
+        "- body: idiot\n  expect: hide\n- body: fine\n  expect: remove\n",
+    )
+    .unwrap();
+    let o = tertulia(&[
+        "moderate",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--test",
+        cases.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("FAIL case 2"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 of 2 cases pass"));
+
+    let automod = dir.join("automod.yaml");
+    std::fs::write(
+        &automod,
+        "body: [spam]\naction: remove\n---\nflair: x\naction: remove\n",
+    )
+    .unwrap();
+    let o = tertulia(&[
+        "moderate",
+        "--rules",
+        automod.to_str().unwrap(),
+        "--automoderator",
+        "--test",
+        cases.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("automod.yaml: rule automoderator rule 2 (line 4)"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -310,6 +310,20 @@ pub enum Action {
     None,
 }
 
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Approve => "approve",
+            Action::Hide => "hide",
+            Action::Remove => "remove",
+            Action::Spam => "spam",
+            Action::Review => "review",
+            Action::Report => "report",
+            Action::None => "none",
+        })
+    }
+}
+
 impl Action {
     /// Whether it takes the item down (AutoModerator's removal actions): such
     /// rules run first by priority, and the first that fires stops the others.
