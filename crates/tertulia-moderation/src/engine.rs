@@ -230,6 +230,17 @@ pub struct Engine {
     rate: RateState,
     /// Scratch, reused across items.
     hits: Vec<Option<Evidence>>,
+    /// Conditions hit for the current item, to reset only those.
+    hit_ids: Vec<usize>,
+    /// Each rule's position in `order`.
+    rank: Vec<usize>,
+    /// Rules that may fire with no text matched (no positive text
+    /// condition), by rank: checked for every item.
+    unconditional: Vec<usize>,
+    /// Scratch: the ranks of the rules to check for the current item.
+    candidates: Vec<usize>,
+    /// Whether any condition looks at domains or URLs.
+    reads_links: bool,
     normalized: Normalized,
     found: Vec<crate::terms::TermMatch>,
 }
@@ -347,8 +358,27 @@ impl Engine {
             .collect::<Result<Vec<_>>>()?;
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&r| (!rules[r].action.is_removal(), -rules[r].priority));
+        let mut rank = vec![0; rules.len()];
+        for (i, &r) in order.iter().enumerate() {
+            rank[r] = i;
+        }
+        let mut unconditional: Vec<usize> = (0..rules.len())
+            .filter(|&r| rules[r].text.iter().all(|c| c.negate))
+            .map(|r| rank[r])
+            .collect();
+        unconditional.sort_unstable();
+        let reads_links = rules.iter().flat_map(|r| &r.text).any(|c| {
+            c.fields
+                .iter()
+                .any(|f| matches!(f, Field::Domain | Field::Url))
+        });
         Ok(Engine {
+            reads_links,
+            rank,
+            unconditional,
             hits: vec![None; conditions.len()],
+            hit_ids: Vec::new(),
+            candidates: Vec::new(),
             rules,
             order,
             conditions,
@@ -372,8 +402,16 @@ impl Engine {
     /// Decides one item. Items with rate conditions should come in time
     /// order: the engine remembers recent items for them.
     pub fn decide(&mut self, item: &Item) -> Decision {
-        self.hits.iter_mut().for_each(|h| *h = None);
-        let links = links(&item.body, item.title.as_deref());
+        for &c in &self.hit_ids {
+            self.hits[c] = None;
+        }
+        self.hit_ids.clear();
+        // Links are extracted only when a rule looks at them.
+        let links = if self.reads_links {
+            links(&item.body, item.title.as_deref())
+        } else {
+            Vec::new()
+        };
         let domains: String = links
             .iter()
             .filter_map(|l| domain(l))
@@ -409,6 +447,7 @@ impl Engine {
                 {
                     continue;
                 }
+                self.hit_ids.push(lit.condition);
                 self.hits[lit.condition] = Some(Evidence {
                     field: g.field,
                     text: text[m.span.clone()].to_owned(),
@@ -432,6 +471,7 @@ impl Engine {
                     if allowed(allow, &lower, m.range()) {
                         continue;
                     }
+                    self.hit_ids.push(*id);
                     self.hits[*id] = Some(Evidence {
                         field: g.field,
                         span: m.range(),
@@ -447,7 +487,18 @@ impl Engine {
         let mut removal: Option<Action> = None;
         let mut other: Option<(i32, Action)> = None;
         let is_moderator = item.author.as_ref().is_some_and(|a| a.moderator);
-        for &r in &self.order {
+        // Only rules with a condition hit, and rules that need none, can fire.
+        self.candidates.clear();
+        self.candidates.extend(
+            self.hit_ids
+                .iter()
+                .map(|&c| self.rank[self.conditions[c].rule]),
+        );
+        self.candidates.extend_from_slice(&self.unconditional);
+        self.candidates.sort_unstable();
+        self.candidates.dedup();
+        for &position in &self.candidates {
+            let r = self.order[position];
             let rule = &self.rules[r];
             if rule.action.is_removal() && removal.is_some() {
                 continue;
