@@ -14,6 +14,7 @@ use tertulia_core::{Audience, Handle, MentionKind, Metric, Platform, PostKind, T
 use tertulia_kpi::{
     Breakdown, BusinessHours, GroupKey, GroupReport, Grouping, Kpi, KpiOptions, KpiReport, Kpis,
 };
+use tertulia_moderation::{Action, Decision, Engine, Item, parse_rules};
 use tertulia_schedule::{FitOptions, Outcome, SlotEstimate, SlotStats, SlotWidth};
 use tertulia_sim::{Evasion, Label, Simulation, Truth};
 
@@ -46,6 +47,8 @@ struct DemoReport {
     kpis_by_kind: Vec<GroupReport>,
     /// The best times each account's history shows, to hold against the planted ones.
     best_times: Vec<RecoveredSlots>,
+    /// What the demo's house rules did to the comments, against the planted labels.
+    moderation: ModerationReport,
     planted: Truth,
 }
 
@@ -75,6 +78,35 @@ struct RecoveredSlots {
     /// Where the planted best slot ranks among the 168 found.
     planted_best_rank: usize,
 }
+
+/// Items acted on (hidden, removed, held or reported) out of all, per group.
+#[derive(Debug, Default, Serialize)]
+struct Caught {
+    items: u64,
+    acted_on: u64,
+}
+
+impl Caught {
+    fn add(&mut self, acted: bool) {
+        self.items += 1;
+        self.acted_on += u64::from(acted);
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+struct ModerationReport {
+    /// The house rules, as YAML.
+    rules: &'static str,
+    by_label: BTreeMap<Label, Caught>,
+    /// Disguised insults, by disguise.
+    by_evasion: BTreeMap<Evasion, Caught>,
+    by_action: BTreeMap<Action, u64>,
+    /// A few decisions, as an audit log keeps them.
+    examples: Vec<Decision>,
+}
+
+/// The demo community's house rules.
+const HOUSE_RULES: &str = include_str!("demo_rules.yaml");
 
 #[derive(Debug, Default, Serialize)]
 struct MentionReport {
@@ -182,9 +214,34 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         .as_ref()
         .map(|c| c.start - TimeDelta::hours(24));
     let mut hourly = vec![0u64; 72];
+    let mut engine = Engine::new(parse_rules(HOUSE_RULES).expect("the house rules parse"))
+        .expect("the house rules compile");
+    let mut moderation = ModerationReport {
+        rules: HOUSE_RULES,
+        ..ModerationReport::default()
+    };
     for (mention, planted) in sim.labelled_mentions() {
         progress.reached(mention.created_at);
         kpis.add_mention(&mention);
+        let decision = engine.decide(&Item::from(&mention));
+        let acted = decision.action != Action::None;
+        moderation
+            .by_label
+            .entry(planted.label)
+            .or_default()
+            .add(acted);
+        if let Some(e) = planted.evasion {
+            moderation.by_evasion.entry(e).or_default().add(acted);
+        }
+        *moderation.by_action.entry(decision.action).or_default() += 1;
+        let wanted = match planted.label {
+            Label::Abusive => planted.evasion.is_some(),
+            Label::Spam => planted.spam_wave.is_some(),
+            Label::Benign => false,
+        };
+        if acted && wanted && moderation.examples.len() < 3 {
+            moderation.examples.push(decision);
+        }
         m.total += 1;
         match mention.kind {
             MentionKind::Comment => m.comments += 1,
@@ -244,6 +301,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         kpis: kpis.report(),
         kpis_by_kind: by_kind.report(kpis.options().confidence),
         best_times,
+        moderation,
         planted: truth,
     }
 }
@@ -450,6 +508,8 @@ fn render(r: &DemoReport) -> String {
     }
     let _ = writeln!(out, "{t}\n");
 
+    render_moderation(&mut out, &r.moderation);
+
     let p = &r.planted;
     let _ = writeln!(out, "Planted truth: what tertulia's other crates must find");
     let mut t = table(&["account", "best slots, local time (engagement multiplier)"]);
@@ -495,9 +555,53 @@ fn render(r: &DemoReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\nStill to come with their crates: moderation, crisis detection, publishing."
+        "\nStill to come with their crates: sentiment, crisis detection, publishing."
     );
     out
+}
+
+fn render_moderation(out: &mut String, m: &ModerationReport) {
+    let _ = writeln!(
+        out,
+        "Moderation with the demo's house rules (tertulia-moderation), against the planted labels"
+    );
+    let mut t = table(&[
+        "planted",
+        "items",
+        "acted on (hidden, removed, held or reported)",
+    ]);
+    for (label, c) in &m.by_label {
+        t.add_row(vec![
+            label_name(*label).to_owned(),
+            count(c.items),
+            format!("{} ({})", count(c.acted_on), percent(c.acted_on, c.items)),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let disguises: Vec<String> = m
+        .by_evasion
+        .iter()
+        .map(|(e, c)| format!("{e} {}", percent(c.acted_on, c.items)))
+        .collect();
+    let _ = writeln!(out, "  disguised insults caught: {}", disguises.join(", "));
+    for d in &m.examples {
+        let f = &d.fired[0];
+        let evidence: Vec<String> = f
+            .matches
+            .iter()
+            .map(|e| format!("{:?} read as {:?}", e.text, e.normalized))
+            .chain(f.because.iter().cloned())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  e.g. {} -> {} by rule {:?}: {}",
+            d.id,
+            d.action,
+            f.rule,
+            evidence.join("; ")
+        );
+    }
+    let _ = writeln!(out);
 }
 
 fn label_name(label: Label) -> &'static str {
