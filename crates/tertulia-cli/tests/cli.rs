@@ -262,7 +262,10 @@ fn demo_reports_the_communitys_kpis() {
     assert!(bluesky["report"]["rates"]["engagement_by_reach"]["ratio_of_sums"].is_null());
     assert_eq!(r["kpis_by_kind"].as_array().unwrap().len(), 6);
     let m = &r["moderation"]["by_label"];
-    assert_eq!(m["abusive"]["acted_on"], m["abusive"]["items"], "every planted insult is caught");
+    assert_eq!(
+        m["abusive"]["acted_on"], m["abusive"]["items"],
+        "every planted insult is caught"
+    );
     assert_eq!(m["benign"]["acted_on"], 0, "no benign comment is touched");
     assert!(r["moderation"]["examples"][0]["fired"][0]["matches"][0]["normalized"].is_string());
     let best = r["best_times"].as_array().unwrap();

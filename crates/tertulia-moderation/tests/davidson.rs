@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use tertulia_moderation::{Normalizer, TermMatcher};
 
+#[path = "support/disguise.rs"]
+mod disguise;
+use disguise::{DISGUISES, disguise};
+
 fn data() -> Option<PathBuf> {
     let root = std::env::var_os("TERTULIA_DATA")
         .map(PathBuf::from)
@@ -56,94 +60,6 @@ fn flag_rates_per_class() {
     assert!(rate(2) <= 5.0, "neither flagged {:.1}%", rate(2));
 }
 
-/// The term disguised one way, as people do to get past a filter.
-fn disguise(term: &str, how: &str) -> String {
-    let multi_word = term.contains(' ');
-    match how {
-        "leetspeak" => term
-            .chars()
-            .map(|c| match c {
-                'a' => '4',
-                'e' => '3',
-                'i' => '1',
-                'o' => '0',
-                's' => '5',
-                't' => '7',
-                c => c,
-            })
-            .collect(),
-        "lookalike letters" => term
-            .chars()
-            .map(|c| match c {
-                'a' => '\u{0430}',
-                'e' => '\u{0435}',
-                'o' => '\u{043E}',
-                'p' => '\u{0440}',
-                'c' => '\u{0441}',
-                'x' => '\u{0445}',
-                'y' => '\u{0443}',
-                'i' => '\u{0456}',
-                's' => '\u{0455}',
-                'j' => '\u{0458}',
-                c => c,
-            })
-            .collect(),
-        "zero-width characters" => {
-            let mut out = String::new();
-            for (i, c) in term.chars().enumerate() {
-                if i > 0 && c != ' ' {
-                    out.push('\u{200B}');
-                }
-                out.push(c);
-            }
-            out
-        }
-        "spacing" => {
-            let sep = if multi_word { '.' } else { ' ' };
-            term.split(' ')
-                .map(|w| {
-                    w.chars()
-                        .map(String::from)
-                        .collect::<Vec<_>>()
-                        .join(&sep.to_string())
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
-        "repeated letters" => term
-            .chars()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == 1 && c.is_alphabetic() {
-                    c.to_string().repeat(4)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-        "fullwidth forms" => term
-            .chars()
-            .map(|c| match c {
-                '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap(),
-                c => c,
-            })
-            .collect(),
-        "accents" => term
-            .chars()
-            .map(|c| match c {
-                'a' => 'á',
-                'e' => 'é',
-                'i' => 'í',
-                'o' => 'ó',
-                'u' => 'ú',
-                'n' => 'ñ',
-                c => c,
-            })
-            .collect(),
-        other => unreachable!("{other}"),
-    }
-}
-
 #[test]
 fn evasion_recall_per_disguise() {
     let Some(dir) = data() else { return };
@@ -151,15 +67,7 @@ fn evasion_recall_per_disguise() {
     let n = Normalizer::default();
     let m = TermMatcher::new(n, terms.iter().map(|t| (t.as_str(), true))).unwrap();
     let mut worst = 100.0f64;
-    for how in [
-        "leetspeak",
-        "lookalike letters",
-        "zero-width characters",
-        "spacing",
-        "repeated letters",
-        "fullwidth forms",
-        "accents",
-    ] {
+    for how in DISGUISES {
         let mut missed = Vec::new();
         for term in &terms {
             let text = format!("you are such a {} today", disguise(term, how));
