@@ -441,7 +441,7 @@ impl Engine {
                 if self.hits[lit.condition].is_some() {
                     continue;
                 }
-                let at = skeleton_range(skeleton, &m.normalized, &self.normalized, &m.span);
+                let at = m.skeleton.clone();
                 if !anchored(lit.kind, skeleton, at.clone())
                     || allowed(&self.conditions[lit.condition].allow, skeleton, at)
                 {
@@ -708,26 +708,6 @@ pub fn pattern(kind: MatchKind, values: &[String], case_sensitive: bool) -> Stri
     };
     let flags = if case_sensitive { "(?s)" } else { "(?is)" };
     format!("{flags}{body}")
-}
-
-/// The skeleton range of a term match (its original span mapped back).
-fn skeleton_range(
-    skeleton: &str,
-    normalized: &str,
-    n: &Normalized,
-    span: &Range<usize>,
-) -> Range<usize> {
-    // The first occurrence of the matched skeleton whose original span is
-    // this one.
-    let mut from = 0;
-    while let Some(p) = skeleton[from..].find(normalized) {
-        let at = from + p;
-        if n.original(at..at + normalized.len()) == *span {
-            return at..at + normalized.len();
-        }
-        from = at + normalized.len().max(1);
-    }
-    0..0
 }
 
 /// Whether a match sits where its kind requires.

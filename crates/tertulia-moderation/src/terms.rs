@@ -14,6 +14,8 @@ pub struct TermMatch {
     pub term: usize,
     /// The byte range in the original text.
     pub span: Range<usize>,
+    /// The byte range in the normalized text.
+    pub skeleton: Range<usize>,
     /// The normalized form that matched.
     pub normalized: String,
 }
@@ -113,6 +115,7 @@ impl TermMatcher {
             if self.accepts(p, text, m.start(), m.end()) {
                 out.push(TermMatch {
                     term: p.term,
+                    skeleton: m.start()..m.end(),
                     span: text.original(m.start()..m.end()),
                     normalized: s[m.start()..m.end()].to_owned(),
                 });
