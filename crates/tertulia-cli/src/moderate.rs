@@ -29,6 +29,9 @@ pub(crate) struct ModerateArgs {
     /// Write full decisions: every rule that fired, with its evidence, reasons, reply and labels.
     #[arg(long)]
     json: bool,
+    /// Try the rules on the items without acting: print how often each rule would fire.
+    #[arg(long, conflicts_with = "test")]
+    dry_run: bool,
 }
 
 /// The line written for each item.
@@ -107,6 +110,7 @@ pub(crate) fn run(args: &ModerateArgs) -> Result<(), CliError> {
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut bad = 0u64;
+    let mut dry = tertulia_moderation::DryRun::default();
     for (n, line) in stdin.lines().enumerate() {
         let line = line.map_err(|source| CliError::Read {
             path: "standard input".into(),
@@ -116,6 +120,10 @@ pub(crate) fn run(args: &ModerateArgs) -> Result<(), CliError> {
             continue;
         }
         let written = match serde_json::from_str::<Item>(&line) {
+            Ok(item) if args.dry_run => {
+                dry.add(&engine.decide(&item));
+                continue;
+            }
             Ok(item) => {
                 let d = engine.decide(&item);
                 if args.json {
@@ -136,6 +144,10 @@ pub(crate) fn run(args: &ModerateArgs) -> Result<(), CliError> {
             }
         };
         written.map_err(|e| CliError::Stdout(e.into()))?;
+        writeln!(out).map_err(CliError::Stdout)?;
+    }
+    if args.dry_run {
+        serde_json::to_writer_pretty(&mut out, &dry).map_err(|e| CliError::Stdout(e.into()))?;
         writeln!(out).map_err(CliError::Stdout)?;
     }
     out.flush().map_err(CliError::Stdout)?;

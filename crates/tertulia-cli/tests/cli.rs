@@ -429,6 +429,17 @@ fn moderate_streams_decisions_in_input_order() {
     assert_eq!(lines[2]["action"], "none");
     assert!(stderr(&o).contains("line 2: not an item"), "{}", stderr(&o));
 
+    let o = tertulia_with_stdin(
+        &["moderate", "--rules", rules.to_str().unwrap(), "--dry-run"],
+        "{\"id\":\"1\",\"body\":\"idiot\"}\n{\"id\":\"2\",\"body\":\"ok\"}\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (run["items"].as_u64(), run["by_rule"]["insults"].as_u64()),
+        (Some(2), Some(1))
+    );
+
     let cases = dir.join("cases.yaml");
     std::fs::write(
         &cases,

@@ -598,12 +598,7 @@ impl Engine {
     pub fn dry_run<'a>(&mut self, items: impl IntoIterator<Item = &'a Item>) -> DryRun {
         let mut run = DryRun::default();
         for item in items {
-            let d = self.decide(item);
-            run.items += 1;
-            *run.by_action.entry(d.action).or_default() += 1;
-            for f in &d.fired {
-                *run.by_rule.entry(f.rule.clone()).or_default() += 1;
-            }
+            run.add(&self.decide(item));
         }
         run
     }
@@ -680,6 +675,17 @@ pub struct DryRun {
     pub by_rule: BTreeMap<String, u64>,
     /// Items by final action.
     pub by_action: BTreeMap<Action, u64>,
+}
+
+impl DryRun {
+    /// Counts one decision.
+    pub fn add(&mut self, d: &Decision) {
+        self.items += 1;
+        *self.by_action.entry(d.action).or_default() += 1;
+        for f in &d.fired {
+            *self.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+    }
 }
 
 /// AutoModerator's pattern for a check: the values joined into one
