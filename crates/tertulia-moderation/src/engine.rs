@@ -242,7 +242,6 @@ pub struct Engine {
     /// Whether any condition looks at domains or URLs.
     reads_links: bool,
     normalized: Normalized,
-    found: Vec<crate::terms::TermMatch>,
 }
 
 impl Engine {
@@ -390,7 +389,6 @@ impl Engine {
                 ..RateState::default()
             },
             normalized: Normalized::default(),
-            found: Vec::new(),
         })
     }
 
@@ -433,28 +431,26 @@ impl Engine {
                 continue;
             };
             Normalizer::new(g.options).normalize_into(text, &mut self.normalized);
-            self.found.clear();
-            g.matcher.find_into(&self.normalized, &mut self.found);
-            let skeleton = self.normalized.as_str();
-            for m in &self.found {
-                let lit = g.literals[m.term];
-                if self.hits[lit.condition].is_some() {
-                    continue;
-                }
-                let at = m.skeleton.clone();
-                if !anchored(lit.kind, skeleton, at.clone())
-                    || allowed(&self.conditions[lit.condition].allow, skeleton, at)
+            let (hits, hit_ids, conditions) = (&mut self.hits, &mut self.hit_ids, &self.conditions);
+            let normalized = &self.normalized;
+            let skeleton = normalized.as_str();
+            g.matcher.for_each(normalized, |term, at| {
+                let lit = g.literals[term];
+                if hits[lit.condition].is_some()
+                    || !anchored(lit.kind, skeleton, at.clone())
+                    || allowed(&conditions[lit.condition].allow, skeleton, at.clone())
                 {
-                    continue;
+                    return;
                 }
-                self.hit_ids.push(lit.condition);
-                self.hits[lit.condition] = Some(Evidence {
+                let span = normalized.original(at.clone());
+                hit_ids.push(lit.condition);
+                hits[lit.condition] = Some(Evidence {
                     field: g.field,
-                    text: text[m.span.clone()].to_owned(),
-                    span: m.span.clone(),
-                    normalized: m.normalized.clone(),
+                    text: text[span.clone()].to_owned(),
+                    span,
+                    normalized: skeleton[at].to_owned(),
                 });
-            }
+            });
         }
         for g in &self.regexes {
             let Some(text) = text_of(g.field) else {

@@ -108,17 +108,25 @@ impl TermMatcher {
 
     /// Appends every match to `out`.
     pub fn find_into(&self, text: &Normalized, out: &mut Vec<TermMatch>) {
-        let Some(ac) = &self.automaton else { return };
         let s = text.as_str();
-        for m in ac.find_overlapping_iter(s) {
+        self.for_each(text, |term, at| {
+            out.push(TermMatch {
+                term,
+                span: text.original(at.clone()),
+                normalized: s[at.clone()].to_owned(),
+                skeleton: at,
+            });
+        });
+    }
+
+    /// Calls `f` with the term and the skeleton range of every match,
+    /// allocating nothing.
+    pub fn for_each(&self, text: &Normalized, mut f: impl FnMut(usize, Range<usize>)) {
+        let Some(ac) = &self.automaton else { return };
+        for m in ac.find_overlapping_iter(text.as_str()) {
             let p = &self.patterns[m.pattern().as_usize()];
             if self.accepts(p, text, m.start(), m.end()) {
-                out.push(TermMatch {
-                    term: p.term,
-                    skeleton: m.start()..m.end(),
-                    span: text.original(m.start()..m.end()),
-                    normalized: s[m.start()..m.end()].to_owned(),
-                });
+                f(p.term, m.start()..m.end());
             }
         }
     }
