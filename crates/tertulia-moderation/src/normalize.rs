@@ -335,11 +335,13 @@ impl Normalizer {
     fn normalize_ascii(&self, text: &[u8], out: &mut Normalized) {
         let o = self.options;
         let mut bytes = std::mem::take(&mut out.bytes);
-        bytes.extend(text.iter().map(u8::to_ascii_lowercase));
         if o.leet {
+            bytes.extend(text.iter().map(u8::to_ascii_lowercase));
             leet_ascii(&mut bytes);
+        } else {
+            bytes.extend(text.iter().map(u8::to_ascii_lowercase));
         }
-        if o.join_spaced {
+        if o.join_spaced && has_spaced_letters(&bytes) {
             join_plan(bytes.as_slice(), &mut out.drops, &mut out.seam_at);
         }
         let n = bytes.len();
@@ -347,24 +349,26 @@ impl Normalizer {
         out.meta.reserve(n);
         let word = |c: u8| o.collapse_repeats && (c.is_ascii_alphanumeric() || c == b'_');
         if out.drops.is_empty() {
-            // Nothing joined: runs are contiguous.
-            let mut k = 0;
-            while k < n {
-                let c = bytes[k];
-                let mut j = k + 1;
-                if word(c) {
-                    while j < n && bytes[j] == c {
-                        j += 1;
-                    }
+            // Nothing joined: runs are contiguous. A repeat (rare) extends
+            // the last character; everything else is pushed.
+            let mut prev = 0u8;
+            for (k, &c) in bytes.iter().enumerate() {
+                if c == prev
+                    && word(c)
+                    && let Some(last) = out.meta.last_mut()
+                {
+                    last.run = last.run.saturating_add(1);
+                    last.end = k as u32 + 1;
+                    continue;
                 }
                 out.text.push(c as char);
                 out.meta.push(Meta {
                     start: k as u32,
-                    end: j as u32,
-                    run: u16::try_from(j - k).unwrap_or(u16::MAX),
+                    end: k as u32 + 1,
+                    run: 1,
                     seam: false,
                 });
-                k = j;
+                prev = c;
             }
         } else {
             let (mut drops, mut seams) = (0, 0);
@@ -408,7 +412,37 @@ impl Normalizer {
     }
 }
 
-/// [`leet`] on ASCII bytes in one pass, with no branch per letter.
+/// Whether two single word characters stand separated by one space, dot or
+/// hyphen anywhere (the least joining needs): most texts have none, and skip
+/// the joining pass. The last five characters' classes ride in a shift
+/// register, so the scan has no branch.
+fn has_spaced_letters(b: &[u8]) -> bool {
+    const OTHER: u32 = 0;
+    const WORD: u32 = 1;
+    const SEP: u32 = 2;
+    let class = |c: u8| -> u32 {
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            WORD
+        } else if matches!(c, b' ' | b'.' | b'-') {
+            SEP
+        } else {
+            OTHER
+        }
+    };
+    // Text padded with an "other" character at both ends.
+    let mut r = OTHER;
+    let mut any = false;
+    for c in b.iter().map(|&c| class(c)).chain(std::iter::once(OTHER)) {
+        r = ((r << 2) | c) & 0x3ff;
+        let at = |k: u32| (r >> (2 * k)) & 3;
+        any |=
+            (at(4) != WORD) & (at(3) == WORD) & (at(2) == SEP) & (at(1) == WORD) & (at(0) != WORD);
+    }
+    any
+}
+
+/// [`leet`] on ASCII bytes in one pass: every byte by table, and the rare
+/// symbols, which need their neighbours, on a branch of their own.
 fn leet_ascii(b: &mut [u8]) {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let symbol = |c: u8| matches!(c, b'@' | b'$' | b'|' | b'+');
@@ -416,22 +450,26 @@ fn leet_ascii(b: &mut [u8]) {
     let (mut token_end, mut long) = (0, false);
     for i in 0..n {
         let c = b[i];
-        if c.is_ascii_alphanumeric() {
-            b[i] = leet_digit(c);
-        } else if symbol(c) {
-            if i >= token_end {
-                let mut j = i;
-                while j < n && (symbol(b[j]) || word(b[j])) {
-                    j += 1;
-                }
-                token_end = j;
-                long = j - i >= 2 || (i > 0 && word(b[i - 1]));
+        b[i] = leet_digit(c);
+        if !matches!(c, b'@' | b'$' | b'|' | b'+' | b'!') {
+            continue;
+        }
+        if c == b'!' {
+            if i + 1 < n && word(b[i + 1]) {
+                b[i] = b'i';
             }
-            if long && let Some(letter) = leet_symbol(c as char) {
-                b[i] = letter as u8;
+            continue;
+        }
+        if i >= token_end {
+            let mut j = i;
+            while j < n && (symbol(b[j]) || word(b[j])) {
+                j += 1;
             }
-        } else if c == b'!' && i + 1 < n && word(b[i + 1]) {
-            b[i] = b'i';
+            token_end = j;
+            long = j - i >= 2 || (i > 0 && word(b[i - 1]));
+        }
+        if long && let Some(letter) = leet_symbol(c as char) {
+            b[i] = letter as u8;
         }
     }
 }
