@@ -442,9 +442,7 @@ fn render(r: &DemoReport) -> String {
         let GroupKey::Kind(kind) = g.key else {
             continue;
         };
-        let show = |e: Option<tertulia_kpi::Estimate>| {
-            e.map_or("undefined".into(), |e| format!("{:.3}%", 100.0 * e.value))
-        };
+        let show = |e| crate::kpi::value(e, false);
         t.add_row(vec![
             g.label.clone(),
             count(g.report.posts),

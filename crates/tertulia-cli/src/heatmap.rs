@@ -29,15 +29,20 @@ fn grid(model: &BestTimes) -> [[f64; 24]; 7] {
     out
 }
 
-/// The heat map in text: one row a weekday, one character an hour.
-pub(crate) fn text(model: &BestTimes) -> String {
+/// The heat map in text: one row a weekday, one character an hour. With
+/// `numbered_days`, rows are "d1".."d7" (the source did not say which day 1 is).
+pub(crate) fn text(model: &BestTimes, numbered_days: bool) -> String {
     const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
     let g = grid(model);
     let (lo, hi) = bounds(&g);
     let mut out = String::from("     0     6     12    18   23\n");
     for (d, row) in g.iter().enumerate() {
-        out.push_str(DAYS[d]);
-        out.push_str("  ");
+        if numbered_days {
+            out.push_str(&format!("d{}   ", d + 1));
+        } else {
+            out.push_str(DAYS[d]);
+            out.push_str("  ");
+        }
         for v in row {
             let k = if hi > lo {
                 ((v - lo) / (hi - lo) * 4.0).round() as usize

@@ -371,12 +371,15 @@ fn pct(x: f64) -> String {
     format!("{:.3}%", 100.0 * x)
 }
 
-fn value(e: Option<Estimate>, per_post: bool) -> String {
-    match e {
-        None => "undefined".into(),
-        Some(e) if per_post => format!("{:.2}", e.value),
-        Some(e) => pct(e.value),
-    }
+/// A KPI figure for people: a count per post with two decimals, a rate as a
+/// percentage with three.
+pub(crate) fn figure(x: f64, per_post: bool) -> String {
+    if per_post { format!("{x:.2}") } else { pct(x) }
+}
+
+/// An optional KPI figure: "undefined" when there is none.
+pub(crate) fn value(e: Option<Estimate>, per_post: bool) -> String {
+    e.map_or("undefined".into(), |e| figure(e.value, per_post))
 }
 
 fn estimate(e: Option<Estimate>, per_post: bool) -> String {

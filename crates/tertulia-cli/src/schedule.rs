@@ -14,7 +14,7 @@ use tertulia_schedule::{
 
 use crate::CliError;
 use crate::heatmap;
-use crate::kpi::Input;
+use crate::kpi::{Input, figure};
 use crate::output::{count, print_json, print_text, table};
 
 /// How to fit, as `best-times` and `backtest` share it.
@@ -248,11 +248,7 @@ fn slot_label(slot: &Slot, numbered_days: bool) -> String {
 }
 
 fn value(kpi: Kpi, x: f64) -> String {
-    if kpi.is_per_post() {
-        format!("{x:.2}")
-    } else {
-        format!("{:.3}%", 100.0 * x)
-    }
+    figure(x, kpi.is_per_post())
 }
 
 /// The ranked slots, the verdict and the text heat map.
@@ -321,16 +317,7 @@ pub(crate) fn render_model(
     }
     let _ = writeln!(out, "{t}");
     let _ = writeln!(out, "\nEstimate by weekday and hour (darker is better):");
-    let mut map = heatmap::text(model);
-    if numbered {
-        for (d, name) in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-            .iter()
-            .enumerate()
-        {
-            map = map.replace(&format!("{name}  "), &format!("d{}   ", d + 1));
-        }
-    }
-    out.push_str(&map);
+    out.push_str(&heatmap::text(model, numbered));
 }
 
 /// Options of `tertulia backtest`.
