@@ -337,7 +337,7 @@ impl Normalizer {
         let mut bytes = std::mem::take(&mut out.bytes);
         if o.leet {
             bytes.extend(text.iter().map(u8::to_ascii_lowercase));
-            leet_ascii(&mut bytes);
+            leet(bytes.as_mut_slice());
         } else {
             bytes.extend(text.iter().map(u8::to_ascii_lowercase));
         }
@@ -441,39 +441,6 @@ fn has_spaced_letters(b: &[u8]) -> bool {
     any
 }
 
-/// [`leet`] on ASCII bytes in one pass: every byte by table, and the rare
-/// symbols, which need their neighbours, on a branch of their own.
-fn leet_ascii(b: &mut [u8]) {
-    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let symbol = |c: u8| matches!(c, b'@' | b'$' | b'|' | b'+');
-    let n = b.len();
-    let (mut token_end, mut long) = (0, false);
-    for i in 0..n {
-        let c = b[i];
-        b[i] = leet_digit(c);
-        if !matches!(c, b'@' | b'$' | b'|' | b'+' | b'!') {
-            continue;
-        }
-        if c == b'!' {
-            if i + 1 < n && word(b[i + 1]) {
-                b[i] = b'i';
-            }
-            continue;
-        }
-        if i >= token_end {
-            let mut j = i;
-            while j < n && (symbol(b[j]) || word(b[j])) {
-                j += 1;
-            }
-            token_end = j;
-            long = j - i >= 2 || (i > 0 && word(b[i - 1]));
-        }
-        if long && let Some(letter) = leet_symbol(c as char) {
-            b[i] = letter as u8;
-        }
-    }
-}
-
 /// A character stream the leetspeak and joining passes read and rewrite:
 /// characters with spans, or the bytes of ASCII text.
 trait Stream {
@@ -515,37 +482,37 @@ impl Stream for [u8] {
 }
 
 /// Reads leetspeak in place: digits always; `@ $ | +` in a token (a run of
-/// word characters and those symbols) of two or more characters; `!`
-/// before a word character.
+/// word characters and those symbols) of two or more characters, or after a
+/// word character; `!` before a word character. Every ASCII character goes
+/// through the table, and only the rare symbols take a branch of their own.
 fn leet<S: Stream + ?Sized>(s: &mut S) {
     let symbol = |c: char| matches!(c, '@' | '$' | '|' | '+');
     let n = s.len();
-    let mut i = 0;
-    while i < n {
+    let (mut token_end, mut long) = (0, false);
+    for i in 0..n {
         let c = s.at(i);
-        if c.is_ascii_alphanumeric() {
+        if c.is_ascii() {
             s.put(i, leet_digit(c as u8) as char);
-            i += 1;
-        } else if symbol(c) {
+        }
+        if !matches!(c, '@' | '$' | '|' | '+' | '!') {
+            continue;
+        }
+        if c == '!' {
+            if i + 1 < n && s.word(i + 1) {
+                s.put(i, 'i');
+            }
+            continue;
+        }
+        if i >= token_end {
             let mut j = i;
             while j < n && (symbol(s.at(j)) || s.word(j)) {
                 j += 1;
             }
-            let long = j - i >= 2 || (i > 0 && s.word(i - 1));
-            for k in i..j {
-                let ch = s.at(k);
-                if ch.is_ascii_alphanumeric() {
-                    s.put(k, leet_digit(ch as u8) as char);
-                } else if long && let Some(letter) = leet_symbol(ch) {
-                    s.put(k, letter);
-                }
-            }
-            i = j.max(i + 1);
-        } else {
-            if c == '!' && i + 1 < n && s.word(i + 1) {
-                s.put(i, 'i');
-            }
-            i += 1;
+            token_end = j;
+            long = j - i >= 2 || (i > 0 && s.word(i - 1));
+        }
+        if long && let Some(letter) = leet_symbol(c) {
+            s.put(i, letter);
         }
     }
 }
