@@ -440,7 +440,7 @@ impl Engine {
                     || !anchored(lit.kind, skeleton, at.clone())
                     || allowed(&conditions[lit.condition].allow, skeleton, at.clone())
                 {
-                    return;
+                    return true;
                 }
                 let span = normalized.original(at.clone());
                 hit_ids.push(lit.condition);
@@ -450,12 +450,17 @@ impl Engine {
                     span,
                     normalized: skeleton[at].to_owned(),
                 });
+                true
             });
         }
         for g in &self.regexes {
             let Some(text) = text_of(g.field) else {
                 continue;
             };
+            // Most texts match no regex: the cheap question first.
+            if !g.set.is_match(text) {
+                continue;
+            }
             for i in g.set.matches(text).iter() {
                 let (id, re) = &g.conditions[i];
                 if self.hits[*id].is_some() {
@@ -502,14 +507,9 @@ impl Engine {
             if is_moderator && rule.exempts_moderators() {
                 continue;
             }
-            let mut matches = Vec::new();
-            let text_ok = self.rule_conditions[r].iter().all(|&c| {
-                let hit = &self.hits[c];
-                if let Some(e) = hit {
-                    matches.push(e.clone());
-                }
-                hit.is_some() != self.conditions[c].negate
-            });
+            let text_ok = self.rule_conditions[r]
+                .iter()
+                .all(|&c| self.hits[c].is_some() != self.conditions[c].negate);
             if !text_ok {
                 continue;
             }
@@ -530,6 +530,12 @@ impl Engine {
                     other = Some((rule.priority, rule.action));
                 }
             }
+            // A condition belongs to one rule, and a rule fires once: its
+            // evidence moves into the decision.
+            let matches: Vec<Evidence> = self.rule_conditions[r]
+                .iter()
+                .filter_map(|&c| self.hits[c].take())
+                .collect();
             let first = matches.first();
             fired.push(Fired {
                 rule: rule.name.clone(),

@@ -2,10 +2,14 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind, StartKind};
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{Normalized, Normalizer, is_word};
+use rustc_hash::FxHashMap;
+
+use crate::normalize::{Normalized, Normalizer, WORD_BYTE, is_word};
 
 /// Where a term matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,17 +27,51 @@ pub struct TermMatch {
 #[derive(Debug, Clone)]
 struct Pattern {
     term: usize,
-    /// Each skeleton byte's run length in the term: the text must repeat
-    /// each letter at least as often.
-    runs: Vec<u16>,
-    whole_word: bool,
+    /// The skeleton bytes whose letter repeats in the term, with how often:
+    /// the text must repeat it at least as often there.
+    runs: Vec<(usize, u16)>,
+    /// A whole-word term that is not one word (several words, other
+    /// characters inside or in front): found by walking from where it
+    /// starts.
+    phrase: bool,
 }
 
-/// A set of terms compiled into one automaton over normalized text: the
-/// cost of matching does not grow with the number of terms.
+/// What a word of the text may start: the one-word terms it is, and the
+/// two bytes that follow it in each phrase that starts with it (the second
+/// `None` when the phrase ends there).
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    patterns: Vec<usize>,
+    phrases: Vec<(u8, Option<u8>)>,
+}
+
+/// Bits of the word filter: 2^16, 8 KiB, in the first-level cache.
+const FILTER_BITS: u32 = 16;
+
+/// The word hash the filter and the scan share, one byte at a time.
+#[inline]
+fn step(h: u64, b: u8) -> u64 {
+    h.wrapping_mul(0x0100_0000_01b3)
+        .wrapping_add(u64::from(b) + 1)
+}
+
+/// The filter bit of a word hash.
+#[inline]
+fn filter_bit(h: u64) -> usize {
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FILTER_BITS)) as usize
+}
+
+/// A set of terms compiled for one pass over normalized text: the cost of
+/// matching does not grow with the number of terms.
 ///
 /// A whole-word term matches only between non-word characters of the
 /// skeleton, so `Scunthorpe`, `assessment` and `classic` stay innocent.
+/// Such terms are found word by word: each word of the text is hashed as it
+/// is read, an 8 KiB filter turns away nearly every word that no term
+/// starts with, and the few left are looked up exactly. Terms of several
+/// words are walked from their first word in an anchored automaton, and so
+/// is all text where joining spaced letters left seams inside words. Terms
+/// that may match inside words go through one unanchored automaton.
 ///
 /// ```
 /// use tertulia_moderation::{Normalizer, TermMatcher};
@@ -48,8 +86,23 @@ struct Pattern {
 #[derive(Debug, Clone)]
 pub struct TermMatcher {
     normalizer: Normalizer,
-    automaton: Option<AhoCorasick>,
+    /// Every term, by index.
     patterns: Vec<Pattern>,
+    /// One-word terms and the first words of phrases, by the word.
+    index: FxHashMap<Box<[u8]>, Entry>,
+    /// The filter bits of the index's words.
+    filter: Box<[u64]>,
+    /// The first bytes of whole-word terms that start with a non-word
+    /// character.
+    leads: [bool; 256],
+    /// Whole-word terms that start with a word character, anchored; with
+    /// the term of each automaton pattern.
+    words: Option<DFA>,
+    word_patterns: Vec<usize>,
+    /// Terms that may match inside words, unanchored; with the term of each
+    /// pattern.
+    anywhere: Option<AhoCorasick>,
+    anywhere_patterns: Vec<usize>,
 }
 
 impl TermMatcher {
@@ -60,37 +113,90 @@ impl TermMatcher {
         normalizer: Normalizer,
         terms: impl IntoIterator<Item = (S, bool)>,
     ) -> crate::Result<Self> {
-        let mut skeletons = Vec::new();
         let mut patterns = Vec::new();
+        let mut leads = [false; 256];
+        let mut index: FxHashMap<Box<[u8]>, Entry> = FxHashMap::default();
+        let (mut words, mut word_patterns) = (Vec::new(), Vec::new());
+        let (mut anywhere, mut anywhere_patterns) = (Vec::new(), Vec::new());
         for (term, (text, whole_word)) in terms.into_iter().enumerate() {
             let n = normalizer.normalize(text.as_ref());
-            if n.as_str().trim().is_empty() {
+            let skeleton = n.as_str();
+            if skeleton.trim().is_empty() {
                 return Err(crate::Error::EmptyTerm {
                     term: text.as_ref().to_owned(),
                 });
             }
+            let first_word = skeleton
+                .split(|c| !is_word(c))
+                .next()
+                .filter(|w| !w.is_empty());
+            let phrase = first_word.is_none_or(|w| w.len() < skeleton.len());
             patterns.push(Pattern {
                 term,
-                runs: (0..n.as_str().len()).map(|i| n.run(i)).collect(),
-                whole_word,
+                runs: (0..skeleton.len())
+                    .map(|i| (i, n.run(i)))
+                    .filter(|&(_, run)| run > 1)
+                    .collect(),
+                phrase,
             });
-            skeletons.push(n.as_str().to_owned());
+            if !whole_word {
+                anywhere.push(skeleton.to_owned());
+                anywhere_patterns.push(term);
+                continue;
+            }
+            match first_word {
+                Some(first) => {
+                    let entry = index.entry(first.as_bytes().into()).or_default();
+                    if phrase {
+                        let rest = &skeleton.as_bytes()[first.len()..];
+                        entry.phrases.push((rest[0], rest.get(1).copied()));
+                    } else {
+                        entry.patterns.push(term);
+                    }
+                }
+                None => leads[usize::from(skeleton.as_bytes()[0])] = true,
+            }
+            words.push(skeleton.to_owned());
+            word_patterns.push(term);
         }
-        let automaton = if skeletons.is_empty() {
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)].into_boxed_slice();
+        for word in index.keys() {
+            let bit = filter_bit(word.iter().fold(0, |h, &b| step(h, b)));
+            filter[bit >> 6] |= 1 << (bit & 63);
+        }
+        let error = |e: aho_corasick::BuildError| crate::Error::Automaton(e.to_string());
+        let words = if words.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::dfa::Builder::new()
+                    .match_kind(MatchKind::Standard)
+                    .start_kind(StartKind::Anchored)
+                    .build(&words)
+                    .map_err(error)?,
+            )
+        };
+        let anywhere = if anywhere.is_empty() {
             None
         } else {
             Some(
                 AhoCorasick::builder()
                     .kind(Some(AhoCorasickKind::DFA))
                     .match_kind(MatchKind::Standard)
-                    .build(&skeletons)
-                    .map_err(|e| crate::Error::Automaton(e.to_string()))?,
+                    .build(&anywhere)
+                    .map_err(error)?,
             )
         };
         Ok(TermMatcher {
             normalizer,
-            automaton,
             patterns,
+            index,
+            filter,
+            leads,
+            words,
+            word_patterns,
+            anywhere,
+            anywhere_patterns,
         })
     }
 
@@ -116,49 +222,200 @@ impl TermMatcher {
                 normalized: s[at.clone()].to_owned(),
                 skeleton: at,
             });
+            true
         });
-    }
-
-    /// Calls `f` with the term and the skeleton range of every match,
-    /// allocating nothing.
-    pub fn for_each(&self, text: &Normalized, mut f: impl FnMut(usize, Range<usize>)) {
-        let Some(ac) = &self.automaton else { return };
-        for m in ac.find_overlapping_iter(text.as_str()) {
-            let p = &self.patterns[m.pattern().as_usize()];
-            if self.accepts(p, text, m.start(), m.end()) {
-                f(p.term, m.start()..m.end());
-            }
-        }
     }
 
     /// Whether any term matches.
     pub fn is_match(&self, text: &Normalized) -> bool {
-        let Some(ac) = &self.automaton else {
-            return false;
-        };
-        ac.find_overlapping_iter(text.as_str()).any(|m| {
-            let p = &self.patterns[m.pattern().as_usize()];
-            self.accepts(p, text, m.start(), m.end())
-        })
+        let mut found = false;
+        self.for_each(text, |_, _| {
+            found = true;
+            false
+        });
+        found
     }
 
-    fn accepts(&self, p: &Pattern, text: &Normalized, start: usize, end: usize) -> bool {
+    /// Calls `f` with the term and the skeleton range of every match, until
+    /// `f` returns `false`, allocating nothing. Whole-word matches come
+    /// first, by start.
+    pub fn for_each(&self, text: &Normalized, mut f: impl FnMut(usize, Range<usize>) -> bool) {
+        let go_on = if text.has_seams() {
+            self.walk_all(text, &mut f)
+        } else {
+            self.by_word(text, &mut f)
+        };
+        if !go_on {
+            return;
+        }
+        let Some(ac) = &self.anywhere else { return };
+        for m in ac.find_overlapping_iter(text.as_str()) {
+            let p = &self.patterns[self.anywhere_patterns[m.pattern().as_usize()]];
+            if runs_hold(p, text, m.start()) && !f(p.term, m.range()) {
+                return;
+            }
+        }
+    }
+
+    /// Reads the text word by word: one-word terms by lookup, phrases by a
+    /// walk from their first word (or their first character, when that is
+    /// not a word's). Returns `false` when `f` asked to stop.
+    fn by_word(&self, text: &Normalized, f: &mut impl FnMut(usize, Range<usize>) -> bool) -> bool {
+        if self.words.is_none() {
+            return true;
+        }
         let s = text.as_str();
-        if p.whole_word {
-            // A seam left by joining spaced letters counts as a boundary:
-            // a match may start at one, or end just before the last letter.
-            let before = s[..start].chars().next_back().is_some_and(is_word) && !text.seam(start);
-            let after = s[end..].chars().next().is_some_and(is_word)
-                && !(text.seam(end) && s[end..].chars().nth(1).is_none_or(|c| !is_word(c)));
-            if before || after {
+        let bytes = s.as_bytes();
+        let (mut start, mut h, mut in_word) = (0, 0u64, false);
+        if s.is_ascii() {
+            for (i, &b) in bytes.iter().enumerate() {
+                let w = WORD_BYTE[usize::from(b)];
+                if w {
+                    if !in_word {
+                        start = i;
+                        h = 0;
+                    }
+                    h = step(h, b);
+                } else if in_word {
+                    if !self.word(text, start..i, h, f) {
+                        return false;
+                    }
+                } else if self.leads[usize::from(b)] && !self.walk(text, i, true, f) {
+                    return false;
+                }
+                in_word = w;
+            }
+        } else {
+            for (i, c) in s.char_indices() {
+                let w = is_word(c);
+                if w {
+                    if !in_word {
+                        start = i;
+                        h = 0;
+                    }
+                    h = bytes[i..i + c.len_utf8()]
+                        .iter()
+                        .fold(h, |h, &b| step(h, b));
+                } else if in_word {
+                    if !self.word(text, start..i, h, f) {
+                        return false;
+                    }
+                } else if self.leads[usize::from(bytes[i])] && !self.walk(text, i, true, f) {
+                    return false;
+                }
+                in_word = w;
+            }
+        }
+        !in_word || self.word(text, start..bytes.len(), h, f)
+    }
+
+    /// Looks up one word of the text, `h` its hash: the one-word terms it
+    /// is, and the phrases that start with it.
+    #[inline]
+    fn word(
+        &self,
+        text: &Normalized,
+        at: Range<usize>,
+        h: u64,
+        f: &mut impl FnMut(usize, Range<usize>) -> bool,
+    ) -> bool {
+        let bit = filter_bit(h);
+        if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
+            return true;
+        }
+        let Some(entry) = self.index.get(&text.as_str().as_bytes()[at.clone()]) else {
+            return true;
+        };
+        for &t in &entry.patterns {
+            if runs_hold(&self.patterns[t], text, at.start) && !f(t, at.clone()) {
                 return false;
             }
         }
-        p.runs
+        // A phrase is walked only where the bytes after the word could
+        // continue it.
+        let after = &text.as_str().as_bytes()[at.end..];
+        let continues = entry
+            .phrases
             .iter()
-            .enumerate()
-            .all(|(k, &need)| text.run(start + k) >= need)
+            .any(|&(a, b)| after.first() == Some(&a) && b.is_none_or(|b| after.get(1) == Some(&b)));
+        !continues || self.walk(text, at.start, true, f)
     }
+
+    /// Walks the anchored automaton from every place a word may start: the
+    /// text's start, after a non-word character, or at a seam.
+    fn walk_all(&self, text: &Normalized, f: &mut impl FnMut(usize, Range<usize>) -> bool) -> bool {
+        let s = text.as_str();
+        let mut after_word = false;
+        for (i, c) in s.char_indices() {
+            if (!after_word || text.seam(i)) && !self.walk(text, i, false, f) {
+                return false;
+            }
+            after_word = is_word(c);
+        }
+        true
+    }
+
+    /// Walks the anchored automaton from skeleton byte `start`, reporting
+    /// whole-word matches (only phrases when `phrases_only`).
+    fn walk(
+        &self,
+        text: &Normalized,
+        start: usize,
+        phrases_only: bool,
+        f: &mut impl FnMut(usize, Range<usize>) -> bool,
+    ) -> bool {
+        let Some(dfa) = &self.words else { return true };
+        let bytes = text.as_str().as_bytes();
+        let mut sid = dfa
+            .start_state(Anchored::Yes)
+            .expect("the automaton is anchored");
+        for (j, &b) in bytes[start..].iter().enumerate() {
+            sid = dfa.next_state(Anchored::Yes, sid, b);
+            if !dfa.is_special(sid) {
+                continue;
+            }
+            if dfa.is_dead(sid) {
+                break;
+            }
+            if !dfa.is_match(sid) {
+                continue;
+            }
+            let end = start + j + 1;
+            for k in 0..dfa.match_len(sid) {
+                let id = dfa.match_pattern(sid, k);
+                // A term that merely ends here started later.
+                if end - dfa.pattern_len(id) != start {
+                    continue;
+                }
+                let p = &self.patterns[self.word_patterns[id.as_usize()]];
+                if (p.phrase || !phrases_only)
+                    && ends_word(text, end)
+                    && runs_hold(p, text, start)
+                    && !f(p.term, start..end)
+                {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Whether a whole-word match may end before skeleton byte `end`: at the
+/// end, before a non-word character, or before a seam that joining left
+/// ahead of a last letter.
+fn ends_word(text: &Normalized, end: usize) -> bool {
+    let rest = &text.as_str()[end..];
+    let mut next = rest.chars();
+    match next.next() {
+        Some(c) if is_word(c) => text.seam(end) && next.next().is_none_or(|c| !is_word(c)),
+        _ => true,
+    }
+}
+
+/// Whether the text repeats each letter at least as often as the term.
+fn runs_hold(p: &Pattern, text: &Normalized, start: usize) -> bool {
+    p.runs.iter().all(|&(k, need)| text.run(start + k) >= need)
 }
 
 #[cfg(test)]
@@ -201,6 +458,47 @@ mod tests {
             ["puta"],
             "substring terms do match inside words"
         );
+    }
+
+    /// Every match by brute force: each term tried at each character.
+    fn naive(terms: &[(String, bool)], text: &Normalized) -> Vec<(usize, Range<usize>)> {
+        let s = text.as_str();
+        let mut out = Vec::new();
+        for (term, (t, whole)) in terms.iter().enumerate() {
+            let n = Normalizer::default().normalize(t);
+            let t = n.as_str();
+            for (i, _) in s.char_indices().filter(|(i, _)| s[*i..].starts_with(t)) {
+                let end = i + t.len();
+                let inside = s[..i].chars().next_back().is_some_and(is_word) && !text.seam(i);
+                if *whole && (inside || !ends_word(text, end)) {
+                    continue;
+                }
+                if (0..t.len()).all(|k| text.run(i + k) >= n.run(k)) {
+                    out.push((term, i..end));
+                }
+            }
+        }
+        out.sort_by_key(|(t, r)| (r.start, r.end, *t));
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_automata_find_what_brute_force_finds(
+            terms in proptest::collection::vec(("[abs1 .é]{1,4}", proptest::bool::ANY), 1..6),
+            text in "[abs1@ .é-]{0,30}",
+        ) {
+            let terms: Vec<(String, bool)> = terms
+                .into_iter()
+                .filter(|(t, _)| !Normalizer::default().normalize(t).as_str().trim().is_empty())
+                .collect();
+            let m = TermMatcher::new(Normalizer::default(), terms.iter().map(|(t, w)| (t.as_str(), *w))).unwrap();
+            let n = Normalizer::default().normalize(&text);
+            let mut found: Vec<(usize, Range<usize>)> =
+                m.find(&n).into_iter().map(|f| (f.term, f.skeleton)).collect();
+            found.sort_by_key(|(t, r)| (r.start, r.end, *t));
+            proptest::prop_assert_eq!(found, naive(&terms, &n));
+        }
     }
 
     #[test]
