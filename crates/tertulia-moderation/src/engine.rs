@@ -741,29 +741,24 @@ fn allowed(allow: &[String], s: &str, at: Range<usize>) -> bool {
 fn author_holds(rule: &Rule, item: &Item, because: &mut Vec<String>) -> bool {
     let Some(c) = &rule.author else { return true };
     let Some(a) = &item.author else { return false };
-    let mut thresholds = Vec::new();
+    // Thresholds set, and how many held.
+    let (mut set, mut held) = (0, 0);
     let mut check = |name: &str, value: Option<f64>, cmp: Option<crate::rule::Compare>| {
         if let Some(cmp) = cmp {
-            let ok = value.is_some_and(|v| cmp.holds(v));
-            thresholds.push(ok);
-            if ok {
-                because.push(format!(
-                    "author {name} {} {}",
-                    value.unwrap_or_default(),
-                    String::from(cmp)
-                ));
+            set += 1;
+            if let Some(v) = value.filter(|&v| cmp.holds(v)) {
+                held += 1;
+                because.push(format!("author {name} {v} {}", String::from(cmp)));
             }
         }
     };
     check("account_age_days", a.account_age_days, c.account_age_days);
     check("followers", a.followers.map(|f| f as f64), c.followers);
     check("reputation", a.reputation.map(|r| r as f64), c.reputation);
-    let thresholds_ok = if thresholds.is_empty() {
-        true
-    } else if c.satisfy_any_threshold {
-        thresholds.iter().any(|t| *t)
+    let thresholds_ok = if c.satisfy_any_threshold {
+        set == 0 || held > 0
     } else {
-        thresholds.iter().all(|t| *t)
+        held == set
     };
     let flags_ok = [
         (c.verified, a.verified, "verified"),

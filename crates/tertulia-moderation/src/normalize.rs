@@ -66,7 +66,10 @@ impl Default for NormalizeOptions {
 
 /// A normalized text: the skeleton, and for each of its bytes the original
 /// byte range and the length of the run it collapsed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Two are equal when their skeletons are, and each skeleton byte came from
+/// the same place, whichever way the map is kept.
+#[derive(Debug, Clone, Default)]
 pub struct Normalized {
     text: String,
     /// How skeleton bytes map to the original.
@@ -85,6 +88,19 @@ pub struct Normalized {
     drops: Vec<usize>,
     seam_at: Vec<usize>,
 }
+
+impl PartialEq for Normalized {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+            && (0..self.text.len()).all(|i| {
+                self.original(i..i + 1) == other.original(i..i + 1)
+                    && self.run(i) == other.run(i)
+                    && self.seam(i) == other.seam(i)
+            })
+    }
+}
+
+impl Eq for Normalized {}
 
 /// Which map a [`Normalized`] keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -195,7 +211,6 @@ impl Normalized {
         self.meta.clear();
         self.repeats.clear();
         self.chars.clear();
-        self.bytes.clear();
         self.read.clear();
         self.drops.clear();
         self.seam_at.clear();
@@ -435,8 +450,11 @@ impl Normalizer {
     fn normalize_ascii(&self, text: &[u8], out: &mut Normalized) {
         let o = self.options;
         let table = if o.leet { &LOWER_LEET } else { &LOWER };
+        // Scratch as long as the text (it only grows): written by index.
         let mut skeleton = std::mem::take(&mut out.bytes);
-        skeleton.resize(text.len(), 0);
+        if skeleton.len() < text.len() {
+            skeleton.resize(text.len(), 0);
+        }
         // Skeleton bytes written; the last one (the character read before
         // this one too: a repeat is that same character); the token of
         // leet symbols being read.
@@ -460,7 +478,6 @@ impl Normalizer {
             kept += 1;
             prev = c;
         }
-        skeleton.truncate(kept);
         spaced |= spaced_at((classes << 2) & 0x3ff);
         if o.join_spaced && spaced {
             // Read again, whole, to plan the joining.
@@ -483,7 +500,7 @@ impl Normalizer {
         }
         out.map = Map::Sparse;
         out.text
-            .push_str(std::str::from_utf8(&skeleton).expect("ASCII stays ASCII"));
+            .push_str(std::str::from_utf8(&skeleton[..kept]).expect("ASCII stays ASCII"));
         out.bytes = skeleton;
     }
 }

@@ -7,7 +7,7 @@ use aho_corasick::dfa::DFA;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind, StartKind};
 use serde::{Deserialize, Serialize};
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
 
 use crate::normalize::{Normalized, Normalizer, WORD_BYTE, is_word};
 
@@ -55,10 +55,23 @@ fn step(h: u64, b: u8) -> u64 {
         .wrapping_add(u64::from(b) + 1)
 }
 
-/// The filter bit of a word hash.
+/// A word hash, mixed so that its high bits (the filter's) and its low
+/// bits (the index's buckets) both depend on every byte.
+#[inline]
+fn mix(h: u64) -> u64 {
+    let m = (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    m ^ (m >> 29)
+}
+
+/// The hash of a whole word.
+fn hash(word: &[u8]) -> u64 {
+    mix(word.iter().fold(0, |h, &b| step(h, b)))
+}
+
+/// The filter bit of a mixed word hash.
 #[inline]
 fn filter_bit(h: u64) -> usize {
-    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FILTER_BITS)) as usize
+    (h >> (64 - FILTER_BITS)) as usize
 }
 
 /// A set of terms compiled for one pass over normalized text: the cost of
@@ -88,8 +101,10 @@ pub struct TermMatcher {
     normalizer: Normalizer,
     /// Every term, by index.
     patterns: Vec<Pattern>,
-    /// One-word terms and the first words of phrases, by the word.
-    index: FxHashMap<Box<[u8]>, Entry>,
+    /// One-word terms and the first words of phrases: the words, and by
+    /// their hash (the one the scan computes as it reads) their place.
+    entries: Vec<(Box<[u8]>, Entry)>,
+    index: HashTable<usize>,
     /// The filter bits of the index's words.
     filter: Box<[u64]>,
     /// The first bytes of whole-word terms that start with a non-word
@@ -115,7 +130,8 @@ impl TermMatcher {
     ) -> crate::Result<Self> {
         let mut patterns = Vec::new();
         let mut leads = [false; 256];
-        let mut index: FxHashMap<Box<[u8]>, Entry> = FxHashMap::default();
+        let mut entries: Vec<(Box<[u8]>, Entry)> = Vec::new();
+        let mut index = HashTable::new();
         let (mut words, mut word_patterns) = (Vec::new(), Vec::new());
         let (mut anywhere, mut anywhere_patterns) = (Vec::new(), Vec::new());
         for (term, (text, whole_word)) in terms.into_iter().enumerate() {
@@ -146,7 +162,17 @@ impl TermMatcher {
             }
             match first_word {
                 Some(first) => {
-                    let entry = index.entry(first.as_bytes().into()).or_default();
+                    let first = first.as_bytes();
+                    let h = hash(first);
+                    let at = match index.find(h, |&e: &usize| &*entries[e].0 == first) {
+                        Some(&at) => at,
+                        None => {
+                            index.insert_unique(h, entries.len(), |&e| hash(&entries[e].0));
+                            entries.push((first.into(), Entry::default()));
+                            entries.len() - 1
+                        }
+                    };
+                    let entry = &mut entries[at].1;
                     if phrase {
                         let rest = &skeleton.as_bytes()[first.len()..];
                         entry.phrases.push((rest[0], rest.get(1).copied()));
@@ -160,8 +186,8 @@ impl TermMatcher {
             word_patterns.push(term);
         }
         let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)].into_boxed_slice();
-        for word in index.keys() {
-            let bit = filter_bit(word.iter().fold(0, |h, &b| step(h, b)));
+        for (word, _) in &entries {
+            let bit = filter_bit(hash(word));
             filter[bit >> 6] |= 1 << (bit & 63);
         }
         let error = |e: aho_corasick::BuildError| crate::Error::Automaton(e.to_string());
@@ -190,6 +216,7 @@ impl TermMatcher {
         Ok(TermMatcher {
             normalizer,
             patterns,
+            entries,
             index,
             filter,
             leads,
@@ -319,13 +346,16 @@ impl TermMatcher {
         h: u64,
         f: &mut impl FnMut(usize, Range<usize>) -> bool,
     ) -> bool {
+        let h = mix(h);
         let bit = filter_bit(h);
         if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
             return true;
         }
-        let Some(entry) = self.index.get(&text.as_str().as_bytes()[at.clone()]) else {
+        let word = &text.as_str().as_bytes()[at.clone()];
+        let Some(&e) = self.index.find(h, |&e| &*self.entries[e].0 == word) else {
             return true;
         };
+        let entry = &self.entries[e].1;
         for &t in &entry.patterns {
             if runs_hold(&self.patterns[t], text, at.start) && !f(t, at.clone()) {
                 return false;
