@@ -466,7 +466,10 @@ impl Normalizer {
         for (i, &raw) in text.iter().enumerate() {
             let mut c = table[usize::from(raw)];
             if o.leet && LEET_SYMBOL[usize::from(raw)] {
-                c = read_symbol(text, i, prev, &mut token);
+                let after_word = WORD_BYTE[usize::from(prev)];
+                if let Some(letter) = symbol_letter(text, i, after_word, &mut token) {
+                    c = letter as u8;
+                }
             }
             classes = ((classes << 2) | u32::from(CLASS[usize::from(c)])) & 0x3ff;
             spaced |= spaced_at(classes);
@@ -527,33 +530,32 @@ struct Token {
     long: bool,
 }
 
-/// The letter a leet symbol at `text[i]` stands for, or itself, by the rule
-/// of [`leet_symbols`]; `before` is what the character before it was read
-/// as. Word-ness does not change through the table, so the raw bytes ahead
-/// answer for the read ones.
+/// The letter the leet symbol at `i` stands for, if it stands for one: `!`
+/// before a word character; `@ $ | +` in a token (a run of word characters
+/// and those symbols) of two or more characters, or after a word character
+/// (`after_word`, as the character before was read). Only the characters
+/// ahead are looked at, and reading leetspeak keeps each one's word-ness, so
+/// they may be read or not yet.
 #[cold]
-fn read_symbol(text: &[u8], i: usize, before: u8, token: &mut Token) -> u8 {
-    let c = text[i];
-    let word = |j: usize| WORD_BYTE[usize::from(text[j])];
-    if c == b'!' {
-        return if i + 1 < text.len() && word(i + 1) {
-            b'i'
-        } else {
-            c
-        };
+fn symbol_letter<S: Stream + ?Sized>(
+    s: &S,
+    i: usize,
+    after_word: bool,
+    token: &mut Token,
+) -> Option<char> {
+    let c = s.at(i);
+    if c == '!' {
+        return (i + 1 < s.len() && s.word(i + 1)).then_some('i');
     }
     if i >= token.end {
         let mut j = i;
-        while j < text.len() && (matches!(text[j], b'@' | b'$' | b'|' | b'+') || word(j)) {
+        while j < s.len() && (matches!(s.at(j), '@' | '$' | '|' | '+') || s.word(j)) {
             j += 1;
         }
         token.end = j;
-        token.long = j - i >= 2 || (i > 0 && WORD_BYTE[usize::from(before)]);
+        token.long = j - i >= 2 || after_word;
     }
-    match leet_symbol(c as char) {
-        Some(letter) if token.long => letter as u8,
-        _ => c,
-    }
+    leet_symbol(c).filter(|_| token.long)
 }
 
 /// Collapses runs of ASCII text with joined letters into the skeleton and
@@ -673,29 +675,13 @@ fn leet<S: Stream + ?Sized>(s: &mut S) {
 /// characters and those symbols) of two or more characters, or after a word
 /// character; `!` before a word character.
 fn leet_symbols<S: Stream + ?Sized>(s: &mut S) {
-    let symbol = |c: char| matches!(c, '@' | '$' | '|' | '+');
-    let n = s.len();
-    let (mut token_end, mut long) = (0, false);
-    for i in 0..n {
+    let mut token = Token::default();
+    for i in 0..s.len() {
         let c = s.at(i);
-        if !c.is_ascii() || !is_leet_symbol(c as u8) {
-            continue;
-        }
-        if c == '!' {
-            if i + 1 < n && s.word(i + 1) {
-                s.put(i, 'i');
-            }
-            continue;
-        }
-        if i >= token_end {
-            let mut j = i;
-            while j < n && (symbol(s.at(j)) || s.word(j)) {
-                j += 1;
-            }
-            token_end = j;
-            long = j - i >= 2 || (i > 0 && s.word(i - 1));
-        }
-        if long && let Some(letter) = leet_symbol(c) {
+        if c.is_ascii()
+            && is_leet_symbol(c as u8)
+            && let Some(letter) = symbol_letter(s, i, i > 0 && s.word(i - 1), &mut token)
+        {
             s.put(i, letter);
         }
     }
