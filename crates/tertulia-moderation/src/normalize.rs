@@ -491,12 +491,13 @@ impl Normalizer {
                 leet_symbols(read.as_mut_slice());
             }
             join_plan(read.as_slice(), &mut out.drops, &mut out.seam_at);
-            if !out.drops.is_empty() {
+            let joined = !out.drops.is_empty();
+            if joined {
                 out.repeats.clear();
                 collapse_joined(&read, o.collapse_repeats, out);
             }
             out.read = read;
-            if !out.drops.is_empty() {
+            if joined {
                 out.bytes = skeleton;
                 return;
             }
@@ -576,7 +577,7 @@ fn collapse_joined(bytes: &[u8], collapse: bool, out: &mut Normalized) {
         let seam = out.seam_at.get(seams) == Some(&k);
         seams += usize::from(seam);
         let (mut last, mut run) = (k, 1usize);
-        if collapse && (c.is_ascii_alphanumeric() || c == b'_') {
+        if collapse && WORD_BYTE[usize::from(c)] {
             loop {
                 let skip = usize::from(out.drops.get(drops) == Some(&(last + 1)));
                 let next = last + 1 + skip;
@@ -655,7 +656,7 @@ impl Stream for [u8] {
         self[i] = c as u8;
     }
     fn word(&self, i: usize) -> bool {
-        self[i].is_ascii_alphanumeric() || self[i] == b'_'
+        WORD_BYTE[usize::from(self[i])]
     }
 }
 

@@ -110,8 +110,8 @@ pub struct TermMatcher {
     /// The first bytes of whole-word terms that start with a non-word
     /// character.
     leads: [bool; 256],
-    /// Whole-word terms that start with a word character, anchored; with
-    /// the term of each automaton pattern.
+    /// Every whole-word term, anchored; with the term of each automaton
+    /// pattern.
     words: Option<DFA>,
     word_patterns: Vec<usize>,
     /// Terms that may match inside words, unanchored; with the term of each
@@ -294,44 +294,31 @@ impl TermMatcher {
         let s = text.as_str();
         let bytes = s.as_bytes();
         let (mut start, mut h, mut in_word) = (0, 0u64, false);
-        if s.is_ascii() {
-            for (i, &b) in bytes.iter().enumerate() {
-                let w = WORD_BYTE[usize::from(b)];
-                if w {
-                    if !in_word {
-                        start = i;
-                        h = 0;
-                    }
-                    h = step(h, b);
-                } else if in_word {
-                    if !self.word(text, start..i, h, f) {
-                        return false;
-                    }
-                } else if self.leads[usize::from(b)] && !self.walk(text, i, true, f) {
+        let mut i = 0;
+        while i < bytes.len() {
+            // ASCII bytes are characters of their own; others are decoded.
+            let (w, width) = match bytes[i] {
+                b if b.is_ascii() => (WORD_BYTE[usize::from(b)], 1),
+                _ => {
+                    let c = s[i..].chars().next().expect("a character starts here");
+                    (is_word(c), c.len_utf8())
+                }
+            };
+            if w {
+                if !in_word {
+                    start = i;
+                    h = 0;
+                }
+                h = bytes[i..i + width].iter().fold(h, |h, &b| step(h, b));
+            } else if in_word {
+                if !self.word(text, start..i, h, f) {
                     return false;
                 }
-                in_word = w;
+            } else if self.leads[usize::from(bytes[i])] && !self.walk(text, i, true, f) {
+                return false;
             }
-        } else {
-            for (i, c) in s.char_indices() {
-                let w = is_word(c);
-                if w {
-                    if !in_word {
-                        start = i;
-                        h = 0;
-                    }
-                    h = bytes[i..i + c.len_utf8()]
-                        .iter()
-                        .fold(h, |h, &b| step(h, b));
-                } else if in_word {
-                    if !self.word(text, start..i, h, f) {
-                        return false;
-                    }
-                } else if self.leads[usize::from(bytes[i])] && !self.walk(text, i, true, f) {
-                    return false;
-                }
-                in_word = w;
-            }
+            in_word = w;
+            i += width;
         }
         !in_word || self.word(text, start..bytes.len(), h, f)
     }
