@@ -106,7 +106,7 @@ pub struct Evidence {
 }
 
 /// One rule that fired, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fired {
     /// The rule.
     pub rule: String,
@@ -129,7 +129,7 @@ pub struct Fired {
 }
 
 /// What the engine decided for one item, and why: an audit-log record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// The item.
     pub id: String,
@@ -144,6 +144,29 @@ impl Decision {
     pub fn rules(&self) -> Vec<&str> {
         self.fired.iter().map(|f| f.rule.as_str()).collect()
     }
+}
+
+/// Evidence written into the buffers of a spare one, if there is one.
+fn evidence(
+    spare: &mut Vec<Evidence>,
+    field: Field,
+    span: Range<usize>,
+    text: &str,
+    normalized: &str,
+) -> Evidence {
+    let mut e = spare.pop().unwrap_or_else(|| Evidence {
+        field,
+        span: 0..0,
+        text: String::new(),
+        normalized: String::new(),
+    });
+    e.field = field;
+    e.span = span;
+    e.text.clear();
+    e.text.push_str(text);
+    e.normalized.clear();
+    e.normalized.push_str(normalized);
+    e
 }
 
 /// Where a literal of the term matchers comes from.
@@ -230,6 +253,10 @@ pub struct Engine {
     rate: RateState,
     /// Scratch, reused across items.
     hits: Vec<Option<Evidence>>,
+    /// Evidence and decisions given back by [`Engine::decide_into`], whose
+    /// buffers the next item writes into.
+    spare_evidence: Vec<Evidence>,
+    spare_fired: Vec<Fired>,
     /// Conditions hit for the current item, to reset only those.
     hit_ids: Vec<usize>,
     /// Each rule's position in `order`.
@@ -376,6 +403,8 @@ impl Engine {
             rank,
             unconditional,
             hits: vec![None; conditions.len()],
+            spare_evidence: Vec::new(),
+            spare_fired: Vec::new(),
             hit_ids: Vec::new(),
             candidates: Vec::new(),
             rules,
@@ -400,22 +429,48 @@ impl Engine {
     /// Decides one item. Items with rate conditions should come in time
     /// order: the engine remembers recent items for them.
     pub fn decide(&mut self, item: &Item) -> Decision {
+        let mut decision = Decision::default();
+        self.decide_into(item, &mut decision);
+        decision
+    }
+
+    /// Decides one item into `out`, reusing the buffers of the decision it
+    /// held: deciding a stream this way allocates only while decisions
+    /// grow.
+    ///
+    /// ```
+    /// use tertulia_moderation::{Action, Decision, Engine, Field, Item, MatchKind, Rule};
+    ///
+    /// let mut engine = Engine::new(vec![Rule::new("insults", Action::Hide)
+    ///     .matching(Field::Body, MatchKind::IncludesWord, ["idiot"])])?;
+    /// let mut d = Decision::default();
+    /// let mut hidden = 0;
+    /// for body in ["hello", "you idiot", "what an 1d10t"] {
+    ///     engine.decide_into(&Item { body: body.into(), ..Item::default() }, &mut d);
+    ///     hidden += usize::from(d.action == Action::Hide);
+    /// }
+    /// assert_eq!(hidden, 2);
+    /// # Ok::<(), tertulia_moderation::Error>(())
+    /// ```
+    pub fn decide_into(&mut self, item: &Item, out: &mut Decision) {
+        for mut f in out.fired.drain(..) {
+            self.spare_evidence.append(&mut f.matches);
+            self.spare_fired.push(f);
+        }
         for &c in &self.hit_ids {
-            self.hits[c] = None;
+            if let Some(e) = self.hits[c].take() {
+                self.spare_evidence.push(e);
+            }
         }
         self.hit_ids.clear();
         // Links are extracted only when a rule looks at them.
-        let links = if self.reads_links {
-            links(&item.body, item.title.as_deref())
+        let (domains, urls) = if self.reads_links {
+            let links = links(&item.body, item.title.as_deref());
+            let domains: Vec<String> = links.iter().filter_map(|l| domain(l)).collect();
+            (domains.join(" "), links.join(" "))
         } else {
-            Vec::new()
+            (String::new(), String::new())
         };
-        let domains: String = links
-            .iter()
-            .filter_map(|l| domain(l))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let urls = links.join(" ");
         let author_name = item.author.as_ref().map_or("", |a| a.name.as_str());
         let text_of = |field: Field| -> Option<&str> {
             match field {
@@ -432,6 +487,7 @@ impl Engine {
             };
             Normalizer::new(g.options).normalize_into(text, &mut self.normalized);
             let (hits, hit_ids, conditions) = (&mut self.hits, &mut self.hit_ids, &self.conditions);
+            let spare = &mut self.spare_evidence;
             let normalized = &self.normalized;
             let skeleton = normalized.as_str();
             g.matcher.for_each(normalized, |term, at| {
@@ -444,12 +500,13 @@ impl Engine {
                 }
                 let span = normalized.original(at.clone());
                 hit_ids.push(lit.condition);
-                hits[lit.condition] = Some(Evidence {
-                    field: g.field,
-                    text: text[span.clone()].to_owned(),
-                    span,
-                    normalized: skeleton[at].to_owned(),
-                });
+                hits[lit.condition] = Some(evidence(
+                    spare,
+                    g.field,
+                    span.clone(),
+                    &text[span],
+                    &skeleton[at],
+                ));
                 true
             });
         }
@@ -473,18 +530,18 @@ impl Engine {
                         continue;
                     }
                     self.hit_ids.push(*id);
-                    self.hits[*id] = Some(Evidence {
-                        field: g.field,
-                        span: m.range(),
-                        text: m.as_str().to_owned(),
-                        normalized: m.as_str().to_owned(),
-                    });
+                    self.hits[*id] = Some(evidence(
+                        &mut self.spare_evidence,
+                        g.field,
+                        m.range(),
+                        m.as_str(),
+                        m.as_str(),
+                    ));
                 }
             }
         }
         let rate_counts = self.record(item);
 
-        let mut fired = Vec::new();
         let mut removal: Option<Action> = None;
         let mut other: Option<(i32, Action)> = None;
         let is_moderator = item.author.as_ref().is_some_and(|a| a.moderator);
@@ -513,11 +570,13 @@ impl Engine {
             if !text_ok {
                 continue;
             }
-            let mut because = Vec::new();
-            if !author_holds(rule, item, &mut because)
-                || !shape_holds(rule, &item.body, &mut because)
-                || !self.rate_holds(rule, &rate_counts, &mut because)
+            let mut f = self.spare_fired.pop().unwrap_or_default();
+            f.because.clear();
+            if !author_holds(rule, item, &mut f.because)
+                || !shape_holds(rule, &item.body, &mut f.because)
+                || !self.rate_holds(rule, &rate_counts, &mut f.because)
             {
+                self.spare_fired.push(f);
                 continue;
             }
             let overridden = item.moderated.is_some();
@@ -532,37 +591,32 @@ impl Engine {
             }
             // A condition belongs to one rule, and a rule fires once: its
             // evidence moves into the decision.
-            let matches: Vec<Evidence> = self.rule_conditions[r]
-                .iter()
-                .filter_map(|&c| self.hits[c].take())
-                .collect();
-            let first = matches.first();
-            fired.push(Fired {
-                rule: rule.name.clone(),
-                action: rule.action,
-                reply: rule.reply.as_ref().map(|t| {
-                    t.replace("{{author}}", author_name)
-                        .replace("{{match}}", first.map_or("", |m| m.text.as_str()))
-                        .replace("{{field}}", first.map_or("", |m| m.field.name()))
-                        .replace("{{rule}}", &rule.name)
-                        .replace("{{id}}", &item.id)
-                }),
-                matches,
-                because,
-                labels: rule.labels.clone(),
-                escalate: rule.escalate,
-                overridden,
+            f.matches.extend(
+                self.rule_conditions[r]
+                    .iter()
+                    .filter_map(|&c| self.hits[c].take()),
+            );
+            let first = f.matches.first();
+            f.reply = rule.reply.as_ref().map(|t| {
+                t.replace("{{author}}", author_name)
+                    .replace("{{match}}", first.map_or("", |m| m.text.as_str()))
+                    .replace("{{field}}", first.map_or("", |m| m.field.name()))
+                    .replace("{{rule}}", &rule.name)
+                    .replace("{{id}}", &item.id)
             });
+            f.rule.clone_from(&rule.name);
+            f.action = rule.action;
+            f.labels.clone_from(&rule.labels);
+            f.escalate = rule.escalate;
+            f.overridden = overridden;
+            out.fired.push(f);
         }
-        Decision {
-            id: item.id.clone(),
-            action: item
-                .moderated
-                .or(removal)
-                .or(other.map(|(_, a)| a))
-                .unwrap_or(Action::None),
-            fired,
-        }
+        out.id.clone_from(&item.id);
+        out.action = item
+            .moderated
+            .or(removal)
+            .or(other.map(|(_, a)| a))
+            .unwrap_or(Action::None);
     }
 
     /// Remembers `item` for rate conditions and returns (items by its author,
@@ -598,9 +652,10 @@ impl Engine {
     /// Decides every item and counts how often each rule would fire, to try
     /// rules before they go live.
     pub fn dry_run<'a>(&mut self, items: impl IntoIterator<Item = &'a Item>) -> DryRun {
-        let mut run = DryRun::default();
+        let (mut run, mut decision) = (DryRun::default(), Decision::default());
         for item in items {
-            run.add(&self.decide(item));
+            self.decide_into(item, &mut decision);
+            run.add(&decision);
         }
         run
     }

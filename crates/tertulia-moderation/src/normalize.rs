@@ -87,6 +87,9 @@ pub struct Normalized {
     /// Scratch: the separators joining drops and the seams it leaves.
     drops: Vec<usize>,
     seam_at: Vec<usize>,
+    /// The skeleton's words (runs of word bytes), start and end, found on
+    /// the way when the map is sparse; empty otherwise.
+    words: Vec<(u32, u32)>,
 }
 
 impl PartialEq for Normalized {
@@ -191,6 +194,12 @@ impl Normalized {
         !self.seam_at.is_empty()
     }
 
+    /// The skeleton's words, start and end, when the normalizer found them
+    /// on the way (ASCII text where nothing was joined).
+    pub(crate) fn words(&self) -> Option<&[(u32, u32)]> {
+        (self.map == Map::Sparse).then_some(self.words.as_slice())
+    }
+
     /// Bytes collapsed before skeleton byte `i` (sparse map).
     fn shift_before(&self, i: usize) -> usize {
         let k = self.repeats.partition_point(|r| (r.at as usize) < i);
@@ -214,6 +223,7 @@ impl Normalized {
         self.read.clear();
         self.drops.clear();
         self.seam_at.clear();
+        self.words.clear();
     }
 
     fn push(&mut self, c: Char, end: u32, run: u16) {
@@ -289,17 +299,6 @@ const LOWER_LEET: [u8; 256] = lower_table(true);
 const fn is_leet_symbol(b: u8) -> bool {
     matches!(b, b'@' | b'$' | b'|' | b'+' | b'!')
 }
-
-/// [`is_leet_symbol`] as a table, for the branch-free ASCII pass.
-const LEET_SYMBOL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = is_leet_symbol(i as u8);
-        i += 1;
-    }
-    t
-};
 
 /// Leet symbols that stand for a letter inside a word.
 #[inline]
@@ -441,47 +440,100 @@ impl Normalizer {
         out.chars = chars;
     }
 
-    /// The same steps on ASCII text in one pass, byte by byte: no
+    /// The same steps on ASCII text in one pass, 64 bytes at a time: no
     /// decomposition, no lookalikes, and spans that are the bytes
-    /// themselves. Each byte is read through a table, leet symbols (rare)
-    /// take a branch of their own, a shift register watches for spaced
-    /// letters, and runs are collapsed into the sparse map as they come. Only
-    /// text with spaced letters takes the joining path.
+    /// themselves. Each block is read through a table into masks of its
+    /// word bytes, separators, leet symbols and repeats; the masks spot
+    /// spaced letters, leet symbols (rare) take a path of their own, and the
+    /// block is copied to the skeleton without its repeats, which go into the
+    /// sparse map. No step branches on the bytes of running text. Only text
+    /// with spaced letters takes the joining path.
     fn normalize_ascii(&self, text: &[u8], out: &mut Normalized) {
         let o = self.options;
         let table = if o.leet { &LOWER_LEET } else { &LOWER };
-        // Scratch as long as the text (it only grows): written by index.
+        // Scratch with a block to spare (it only grows): written by index.
         let mut skeleton = std::mem::take(&mut out.bytes);
-        if skeleton.len() < text.len() {
-            skeleton.resize(text.len(), 0);
+        if skeleton.len() < text.len() + 64 {
+            skeleton.resize(text.len() + 64, 0);
         }
-        // Skeleton bytes written; the last one (the character read before
-        // this one too: a repeat is that same character); the token of
-        // leet symbols being read.
-        let (mut kept, mut prev, mut token) = (0usize, 0u8, Token::default());
-        // The last five characters' classes (0 other, 1 word, 2 separator),
-        // two bits each, newest lowest; "outside the text" is other.
-        let (mut classes, mut spaced) = (0u32, false);
-        let spaced_at = |r: u32| (r >> 8 != 1) & ((r >> 2) & 0x3f == 0b01_10_01) & (r & 3 != 1);
-        for (i, &raw) in text.iter().enumerate() {
-            let mut c = table[usize::from(raw)];
-            if o.leet && LEET_SYMBOL[usize::from(raw)] {
-                let after_word = WORD_BYTE[usize::from(prev)];
-                if let Some(letter) = symbol_letter(text, i, after_word, &mut token) {
-                    c = letter as u8;
+        // Skeleton bytes written; the token of leet symbols being read; the
+        // block before's word and separator masks and last byte.
+        let (mut kept, mut token, mut word_start) = (0usize, Token::default(), 0);
+        let (mut words_before, mut seps_before, mut last) = (0u64, 0u64, 0u8);
+        let mut spaced = false;
+        // Spaced letters: a word byte alone between two non-word bytes, a
+        // separator, and another. Bit `j` looks back from byte `j`.
+        let spaced_in = |words: u64, seps: u64, words_before: u64, seps_before: u64| {
+            let back = |m: u64, before: u64, k: u32| (m << k) | (before >> (64 - k));
+            !words
+                & back(words, words_before, 1)
+                & back(seps, seps_before, 2)
+                & back(words, words_before, 3)
+                & !back(words, words_before, 4)
+                != 0
+        };
+        for base in (0..text.len()).step_by(64) {
+            let raw = &text[base..text.len().min(base + 64)];
+            // Past the end: zero, neither a word byte nor a separator; and
+            // 64 bytes more, so that any 64 from a byte of the block can be
+            // copied at once.
+            let mut padded = [0u8; 128];
+            let block: &mut [u8; 64] = (&mut padded[..64]).try_into().expect("64 bytes");
+            for (c, &r) in block.iter_mut().zip(raw) {
+                *c = table[usize::from(r)];
+            }
+            let mut words = mask(block, word_bytes);
+            if o.leet {
+                let mut symbols = mask(block, symbols);
+                while symbols != 0 {
+                    let j = symbols.trailing_zeros();
+                    symbols &= symbols - 1;
+                    let after_word = ((words << 1) | (words_before >> 63)) >> j & 1 == 1;
+                    if let Some(letter) =
+                        symbol_letter(text, base + j as usize, after_word, &mut token)
+                    {
+                        block[j as usize] = letter as u8;
+                        words |= 1 << j;
+                    }
                 }
             }
-            classes = ((classes << 2) | u32::from(CLASS[usize::from(c)])) & 0x3ff;
-            spaced |= spaced_at(classes);
-            if (c == prev) & o.collapse_repeats & WORD_BYTE[usize::from(c)] {
-                repeat(&mut out.repeats, kept - 1, i + 1 - kept);
-                continue;
+            let seps = mask(block, separators);
+            spaced |= spaced_in(words, seps, words_before, seps_before);
+            // A repeat: a word byte equal to the one before.
+            let repeats = if o.collapse_repeats {
+                words & repeats(block, last)
+            } else {
+                0
+            };
+            // Words start and end where the mask changes; a repeat is inside
+            // a word, never at an edge. The bytes up to each repeat go in
+            // with one fixed-size copy: what it writes past them, the next
+            // copy overwrites. Bytes from `from` on are not copied yet: the
+            // skeleton byte of block byte `j` is `kept + j - from`.
+            let edges = words ^ ((words << 1) | (words_before >> 63));
+            let (mut from, mut events) = (0, edges | repeats);
+            while events != 0 {
+                let j = events.trailing_zeros() as usize;
+                events &= events - 1;
+                if repeats >> j & 1 == 1 {
+                    skeleton[kept..kept + 64].copy_from_slice(&padded[from..from + 64]);
+                    kept += j - from;
+                    repeat(&mut out.repeats, kept - 1, base + j + 1 - kept);
+                    from = j + 1;
+                } else if words >> j & 1 == 1 {
+                    word_start = (kept + j - from) as u32;
+                } else {
+                    out.words.push((word_start, (kept + j - from) as u32));
+                }
             }
-            skeleton[kept] = c;
-            kept += 1;
-            prev = c;
+            skeleton[kept..kept + 64].copy_from_slice(&padded[from..from + 64]);
+            kept += raw.len() - from;
+            (words_before, seps_before, last) = (words, seps, padded[raw.len() - 1]);
         }
-        spaced |= spaced_at((classes << 2) & 0x3ff);
+        spaced |= spaced_in(0, 0, words_before, seps_before);
+        if words_before >> 63 == 1 {
+            out.words.push((word_start, kept as u32));
+        }
         if o.join_spaced && spaced {
             // Read again, whole, to plan the joining.
             let mut read = std::mem::take(&mut out.read);
@@ -494,6 +546,7 @@ impl Normalizer {
             let joined = !out.drops.is_empty();
             if joined {
                 out.repeats.clear();
+                out.words.clear();
                 collapse_joined(&read, o.collapse_repeats, out);
             }
             out.read = read;
@@ -507,6 +560,81 @@ impl Normalizer {
             .push_str(std::str::from_utf8(&skeleton[..kept]).expect("ASCII stays ASCII"));
         out.bytes = skeleton;
     }
+}
+
+/// Masks of bytes, eight to a `u64` (SWAR): each test leaves a byte's high
+/// bit set where it holds. Except for [`equal`], the bytes must be ASCII,
+/// below 0x80, so that a byte's sum never carries into the next.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES << 7;
+
+/// Bytes of `x` at least `lo`.
+#[inline(always)]
+fn at_least(x: u64, lo: u8) -> u64 {
+    x.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH
+}
+
+/// Bytes of `x` in `lo..=hi`.
+#[inline(always)]
+fn within(x: u64, lo: u8, hi: u8) -> u64 {
+    at_least(x, lo) & !at_least(x, hi + 1)
+}
+
+/// Bytes of `x` equal to `b`, for any bytes, ASCII or not.
+#[inline(always)]
+pub(crate) fn equal(x: u64, b: u8) -> u64 {
+    let y = x ^ (ONES * u64::from(b));
+    !(((y & !HIGH).wrapping_add(!HIGH)) | y) & HIGH
+}
+
+/// Word bytes: ASCII letters, digits and `_`.
+#[inline(always)]
+pub(crate) fn word_bytes(x: u64) -> u64 {
+    within(x, b'0', b'9') | within(x, b'a', b'z') | within(x, b'A', b'Z') | equal(x, b'_')
+}
+
+/// The separators joining reads: space, dot, hyphen.
+#[inline(always)]
+fn separators(x: u64) -> u64 {
+    equal(x, b' ') | within(x, b'-', b'.')
+}
+
+/// The leet symbols (see [`is_leet_symbol`]).
+#[inline(always)]
+fn symbols(x: u64) -> u64 {
+    equal(x, b'@') | equal(x, b'$') | equal(x, b'|') | equal(x, b'+') | equal(x, b'!')
+}
+
+/// The high bits of eight bytes gathered into eight bits, byte `k` to bit
+/// `k`.
+#[inline(always)]
+fn gather(m: u64) -> u64 {
+    ((m >> 7) & ONES).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Eight bytes of a block.
+#[inline(always)]
+fn eight(block: &[u8; 64], k: usize) -> u64 {
+    u64::from_le_bytes(block[8 * k..8 * k + 8].try_into().expect("eight bytes"))
+}
+
+/// `test` over a block of ASCII, eight bytes at a time, as a bit mask: bit
+/// `j` for byte `j`.
+#[inline(always)]
+pub(crate) fn mask(block: &[u8; 64], test: impl Fn(u64) -> u64) -> u64 {
+    (0..8).fold(0, |m, k| m | gather(test(eight(block, k))) << (8 * k))
+}
+
+/// Bytes of a block of ASCII equal to the byte before them (`last` before
+/// the first).
+#[inline(always)]
+fn repeats(block: &[u8; 64], last: u8) -> u64 {
+    let mut before = [0u8; 64];
+    before[0] = last;
+    before[1..].copy_from_slice(&block[..63]);
+    (0..8).fold(0, |m, k| {
+        m | gather(equal(eight(block, k) ^ eight(&before, k), 0)) << (8 * k)
+    })
 }
 
 /// Counts one more repeat of skeleton byte `at`, `shift` the bytes
@@ -601,24 +729,6 @@ fn collapse_joined(bytes: &[u8], collapse: bool, out: &mut Normalized) {
         k = last + 1;
     }
 }
-
-/// Each byte's class for spotting spaced letters: 0 other, 1 word, 2 a
-/// separator joining reads (space, dot, hyphen).
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = if WORD_BYTE[i] {
-            1
-        } else if matches!(i as u8, b' ' | b'.' | b'-') {
-            2
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
 
 /// A character stream the leetspeak and joining passes read and rewrite:
 /// characters with spans, or the bytes of ASCII text.
@@ -786,7 +896,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_ascii_path_agrees_with_the_general_one(
-            text in "[a-cA-C0-5 .!@$|+\\-_]{0,40}",
+            // Up to three blocks of 64 bytes, runs and all.
+            text in "([a-cA-C0-5 .!@$|+\\-_]|aaa|b b){0,70}",
             options in proptest::array::uniform5(proptest::bool::ANY),
         ) {
             let [fold_accents, confusables, leet, join_spaced, collapse_repeats] = options;
@@ -802,6 +913,31 @@ mod tests {
                 proptest::prop_assert_eq!(fast.seam(i), general.seam(i));
                 for j in i + 1..=len {
                     proptest::prop_assert_eq!(fast.original(i..j), general.original(i..j));
+                }
+            }
+            // The words found on the way are the skeleton's.
+            if let Some(words) = fast.words() {
+                let bytes = fast.as_str().as_bytes();
+                let word = |i: usize| i < len && WORD_BYTE[usize::from(bytes[i])];
+                let expected: Vec<(u32, u32)> = (0..len)
+                    .filter(|&i| word(i) && (i == 0 || !word(i - 1)))
+                    .map(|i| (i as u32, (i..=len).find(|&j| !word(j)).unwrap_or(len) as u32))
+                    .collect();
+                proptest::prop_assert_eq!(words, expected.as_slice());
+            }
+        }
+    }
+
+    #[test]
+    fn what_crosses_a_block_reads_as_in_one() {
+        let n = Normalizer::default();
+        for pad in 56..72 {
+            for pattern in ["a b c", "d.p", "aaa", "@$$", "x.y.z", "ab cd"] {
+                for filler in ["#", "q"] {
+                    let text = format!("{}{pattern} {}", filler.repeat(pad), filler.repeat(3));
+                    let mut general = Normalized::default();
+                    n.normalize_chars(&text, &mut general);
+                    assert_eq!(n.normalize(&text), general, "{text:?}");
                 }
             }
         }

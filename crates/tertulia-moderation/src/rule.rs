@@ -291,7 +291,9 @@ pub enum RateCondition {
 }
 
 /// What a rule does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Approve it (undoes filters; never overrides a human moderator).
@@ -306,7 +308,8 @@ pub enum Action {
     Review,
     /// Report it to moderators, leaving it up.
     Report,
-    /// Only reply, label or escalate.
+    /// Only reply, label or escalate; as a decision, nothing acted.
+    #[default]
     None,
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use hashbrown::HashTable;
 
-use crate::normalize::{Normalized, Normalizer, WORD_BYTE, is_word};
+use crate::normalize::{Normalized, Normalizer, equal, is_word, mask, word_bytes};
 
 /// Where a term matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,24 +48,48 @@ struct Entry {
 /// Bits of the word filter: 2^16, 8 KiB, in the first-level cache.
 const FILTER_BITS: u32 = 16;
 
-/// The word hash the filter and the scan share, one byte at a time.
+/// Folds eight bytes of a word into its hash.
 #[inline]
-fn step(h: u64, b: u8) -> u64 {
-    h.wrapping_mul(0x0100_0000_01b3)
-        .wrapping_add(u64::from(b) + 1)
+fn fold(h: u64, chunk: u64) -> u64 {
+    (h.rotate_left(23) ^ chunk).wrapping_mul(0x0100_0000_01b3_0001)
 }
 
-/// A word hash, mixed so that its high bits (the filter's) and its low
-/// bits (the index's buckets) both depend on every byte.
+/// Mixes a word hash so that its high bits (the filter's) and its low bits
+/// (the index's buckets) both depend on every byte.
 #[inline]
 fn mix(h: u64) -> u64 {
     let m = (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     m ^ (m >> 29)
 }
 
-/// The hash of a whole word.
+/// The hash of a word: its length, then its bytes eight at a time (little
+/// endian, the last chunk padded with zeros), one multiplication per chunk.
 fn hash(word: &[u8]) -> u64 {
-    mix(word.iter().fold(0, |h, &b| step(h, b)))
+    let mut chunks = word.chunks_exact(8);
+    let mut h = word.len() as u64;
+    for c in &mut chunks {
+        h = fold(h, u64::from_le_bytes(c.try_into().expect("eight bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        h = fold(h, rest.iter().rev().fold(0, |v, &b| v << 8 | u64::from(b)));
+    }
+    mix(h)
+}
+
+/// [`hash`] of the word at `at` in `text`. A word of up to eight bytes is
+/// read in one load of eight bytes, shifted and masked into place.
+#[inline]
+fn hash_in(text: &[u8], at: Range<usize>) -> u64 {
+    let len = at.len();
+    let load = |from: usize| u64::from_le_bytes(text[from..from + 8].try_into().expect("eight"));
+    if len > 8 || text.len() < 8 {
+        return hash(&text[at]);
+    }
+    // The eight bytes from the word's start, or the text's last eight.
+    let from = at.start.min(text.len() - 8);
+    let v = (load(from) >> (8 * (at.start - from))) & (u64::MAX >> (64 - 8 * len));
+    mix(fold(len as u64, v))
 }
 
 /// The filter bit of a mixed word hash.
@@ -109,7 +133,7 @@ pub struct TermMatcher {
     filter: Box<[u64]>,
     /// The first bytes of whole-word terms that start with a non-word
     /// character.
-    leads: [bool; 256],
+    leads: Vec<u8>,
     /// Every whole-word term, anchored; with the term of each automaton
     /// pattern.
     words: Option<DFA>,
@@ -129,7 +153,7 @@ impl TermMatcher {
         terms: impl IntoIterator<Item = (S, bool)>,
     ) -> crate::Result<Self> {
         let mut patterns = Vec::new();
-        let mut leads = [false; 256];
+        let mut leads = Vec::new();
         let mut entries: Vec<(Box<[u8]>, Entry)> = Vec::new();
         let mut index = HashTable::new();
         let (mut words, mut word_patterns) = (Vec::new(), Vec::new());
@@ -180,7 +204,12 @@ impl TermMatcher {
                         entry.patterns.push(term);
                     }
                 }
-                None => leads[usize::from(skeleton.as_bytes()[0])] = true,
+                None => {
+                    let lead = skeleton.as_bytes()[0];
+                    if !leads.contains(&lead) {
+                        leads.push(lead);
+                    }
+                }
             }
             words.push(skeleton.to_owned());
             word_patterns.push(term);
@@ -287,53 +316,108 @@ impl TermMatcher {
     /// Reads the text word by word: one-word terms by lookup, phrases by a
     /// walk from their first word (or their first character, when that is
     /// not a word's). Returns `false` when `f` asked to stop.
+    ///
+    /// The text is read 64 bytes at a time into a mask of its word bytes (and
+    /// one of the bytes that may start a term with a non-word character);
+    /// words are then found between the mask's edges, with no work for the
+    /// bytes inside them.
     fn by_word(&self, text: &Normalized, f: &mut impl FnMut(usize, Range<usize>) -> bool) -> bool {
         if self.words.is_none() {
             return true;
         }
         let s = text.as_str();
         let bytes = s.as_bytes();
-        let (mut start, mut h, mut in_word) = (0, 0u64, false);
-        let mut i = 0;
-        while i < bytes.len() {
-            // ASCII bytes are characters of their own; others are decoded.
-            let (w, width) = match bytes[i] {
-                b if b.is_ascii() => (WORD_BYTE[usize::from(b)], 1),
-                _ => {
-                    let c = s[i..].chars().next().expect("a character starts here");
-                    (is_word(c), c.len_utf8())
-                }
-            };
-            if w {
-                if !in_word {
+        // ASCII text keeps a list of its words, unless a term may start with
+        // an ASCII character that is not a word's.
+        if let Some(words) = text.words()
+            && self.leads.iter().all(|b| !b.is_ascii())
+        {
+            return words
+                .iter()
+                .all(|&(start, end)| self.word(text, start as usize..end as usize, f));
+        }
+        // Where the word being read started, and whether the byte before
+        // this block was a word byte.
+        let (mut start, mut carry) = (0, 0u64);
+        for base in (0..bytes.len()).step_by(64) {
+            let (words, leads) = self.masks(s, base);
+            let before = (words << 1) | carry;
+            let (starts, ends) = (words & !before, !words & before);
+            // A term that starts with a non-word character starts after one.
+            let leads = leads & !words & !before;
+            let mut events = starts | ends | leads;
+            while events != 0 {
+                let j = events.trailing_zeros();
+                events &= events - 1;
+                let i = base + j as usize;
+                // Each byte is at most one of the three.
+                let go_on = if starts >> j & 1 == 1 {
                     start = i;
-                    h = 0;
-                }
-                h = bytes[i..i + width].iter().fold(h, |h, &b| step(h, b));
-            } else if in_word {
-                if !self.word(text, start..i, h, f) {
+                    true
+                } else if ends >> j & 1 == 1 {
+                    self.word(text, start..i, f)
+                } else {
+                    self.walk(text, i, true, f)
+                };
+                if !go_on {
                     return false;
                 }
-            } else if self.leads[usize::from(bytes[i])] && !self.walk(text, i, true, f) {
-                return false;
             }
-            in_word = w;
-            i += width;
+            carry = words >> 63;
         }
-        !in_word || self.word(text, start..bytes.len(), h, f)
+        carry == 0 || self.word(text, start..bytes.len(), f)
     }
 
-    /// Looks up one word of the text, `h` its hash: the one-word terms it
-    /// is, and the phrases that start with it.
+    /// The 64 bytes of `s` from `base` as two masks, bit `j` for byte
+    /// `base + j`: the bytes of word characters, and the bytes that start a
+    /// term with a non-word character. Bytes past the end are neither.
+    #[inline]
+    fn masks(&self, s: &str, base: usize) -> (u64, u64) {
+        let bytes = &s.as_bytes()[base..s.len().min(base + 64)];
+        let mut block = [0u8; 64];
+        block[..bytes.len()].copy_from_slice(bytes);
+        let mut words = mask(&block, word_bytes);
+        let leads = if self.leads.is_empty() {
+            0
+        } else {
+            mask(&block, |x| {
+                self.leads.iter().fold(0, |m, &b| m | equal(x, b))
+            })
+        };
+        if !bytes.is_ascii() {
+            // Characters that are not ASCII, decoded: from the one this
+            // block starts inside.
+            words = 0;
+            let (mut from, mut to) = (base, base + bytes.len());
+            while !s.is_char_boundary(from) {
+                from -= 1;
+            }
+            while !s.is_char_boundary(to) {
+                to += 1;
+            }
+            for (k, c) in s[from..to].char_indices() {
+                if is_word(c) {
+                    for at in (from + k).max(base)..from + k + c.len_utf8() {
+                        if at < base + 64 {
+                            words |= 1 << (at - base);
+                        }
+                    }
+                }
+            }
+        }
+        (words, leads)
+    }
+
+    /// Looks up one word of the text: the one-word terms it is, and the
+    /// phrases that start with it.
     #[inline]
     fn word(
         &self,
         text: &Normalized,
         at: Range<usize>,
-        h: u64,
         f: &mut impl FnMut(usize, Range<usize>) -> bool,
     ) -> bool {
-        let h = mix(h);
+        let h = hash_in(text.as_str().as_bytes(), at.clone());
         let bit = filter_bit(h);
         if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
             return true;
@@ -503,7 +587,8 @@ mod tests {
         #[test]
         fn the_automata_find_what_brute_force_finds(
             terms in proptest::collection::vec(("[abs1 .é]{1,4}", proptest::bool::ANY), 1..6),
-            text in "[abs1@ .é-]{0,30}",
+            // Up to three blocks of 64 bytes.
+            text in "[abs1@ .é-]{0,100}",
         ) {
             let terms: Vec<(String, bool)> = terms
                 .into_iter()
@@ -515,6 +600,21 @@ mod tests {
                 m.find(&n).into_iter().map(|f| (f.term, f.skeleton)).collect();
             found.sort_by_key(|(t, r)| (r.start, r.end, *t));
             proptest::prop_assert_eq!(found, naive(&terms, &n));
+        }
+    }
+
+    #[test]
+    fn words_across_blocks_are_whole() {
+        // Text is read in blocks of 64 bytes, or (ASCII text, and no term
+        // that starts with an ASCII non-word character) by the words the
+        // normalizer found.
+        let terms = [("ab", true), ("b", true), ("-ab", true)];
+        for pad in 56..72 {
+            for lead in ["é", "e"] {
+                let text = format!("{lead}{}ab-", "-".repeat(pad));
+                assert_eq!(found(&terms[..2], &text), ["ab"], "{text:?}");
+                assert_eq!(found(&terms, &text), ["-ab", "ab"], "{text:?}");
+            }
         }
     }
 

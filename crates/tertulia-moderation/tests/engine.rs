@@ -239,3 +239,39 @@ fn dry_runs_count_what_would_fire() {
     assert_eq!(run.by_rule["scam"], 2);
     assert_eq!(run.by_action[&Action::None], 1);
 }
+
+#[test]
+fn deciding_into_a_reused_decision_leaves_nothing_behind() {
+    let rules = r#"
+- name: insults
+  action: hide
+  body: [idiot, scam]
+  reply: "{{author}}: {{match}}"
+  labels: [civility]
+- name: young
+  action: review
+  author:
+    account_age_days: "< 30"
+- name: shouting
+  action: report
+  shape:
+    caps_ratio: "> 0.8"
+"#;
+    let mut fresh = engine(rules);
+    let mut reused = engine(rules);
+    let mut young = item("y", "WHAT A SCAM");
+    young.author.as_mut().unwrap().account_age_days = Some(3.0);
+    let stream = [
+        item("1", "you idiot, a scam"),
+        young,
+        item("2", "hello"),
+        item("3", "an 1d10t"),
+        item("4", "SHOUTING HERE"),
+        item("5", ""),
+    ];
+    let mut d = tertulia_moderation::Decision::default();
+    for it in stream.iter().chain(stream.iter().rev()) {
+        reused.decide_into(it, &mut d);
+        assert_eq!(d, fresh.decide(it), "{}", it.id);
+    }
+}
