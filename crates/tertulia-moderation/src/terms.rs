@@ -103,9 +103,10 @@ fn filter_bit(h: u64) -> usize {
 ///
 /// A whole-word term matches only between non-word characters of the
 /// skeleton, so `Scunthorpe`, `assessment` and `classic` stay innocent.
-/// Such terms are found word by word: each word of the text is hashed as it
-/// is read, an 8 KiB filter turns away nearly every word that no term
-/// starts with, and the few left are looked up exactly. Terms of several
+/// Such terms are found word by word: each word of the text (as the
+/// normalizer found them in ASCII text, or from 64-byte masks of word bytes)
+/// is hashed eight bytes at a time, an 8 KiB filter turns away nearly every
+/// word that no term starts with, and the few left are looked up exactly. Terms of several
 /// words are walked from their first word in an anchored automaton, and so
 /// is all text where joining spaced letters left seams inside words. Terms
 /// that may match inside words go through one unanchored automaton.
