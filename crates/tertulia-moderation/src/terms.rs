@@ -377,7 +377,6 @@ impl TermMatcher {
         let bytes = &s.as_bytes()[base..s.len().min(base + 64)];
         let mut block = [0u8; 64];
         block[..bytes.len()].copy_from_slice(bytes);
-        let mut words = mask(&block, word_bytes);
         let leads = if self.leads.is_empty() {
             0
         } else {
@@ -385,23 +384,24 @@ impl TermMatcher {
                 self.leads.iter().fold(0, |m, &b| m | equal(x, b))
             })
         };
-        if !bytes.is_ascii() {
-            // Characters that are not ASCII, decoded: from the one this
-            // block starts inside.
-            words = 0;
-            let (mut from, mut to) = (base, base + bytes.len());
-            while !s.is_char_boundary(from) {
-                from -= 1;
-            }
-            while !s.is_char_boundary(to) {
-                to += 1;
-            }
-            for (k, c) in s[from..to].char_indices() {
-                if is_word(c) {
-                    for at in (from + k).max(base)..from + k + c.len_utf8() {
-                        if at < base + 64 {
-                            words |= 1 << (at - base);
-                        }
+        if bytes.is_ascii() {
+            return (mask(&block, word_bytes), leads);
+        }
+        // Characters that are not ASCII, decoded: from the one this block
+        // starts inside.
+        let mut words = 0;
+        let (mut from, mut to) = (base, base + bytes.len());
+        while !s.is_char_boundary(from) {
+            from -= 1;
+        }
+        while !s.is_char_boundary(to) {
+            to += 1;
+        }
+        for (k, c) in s[from..to].char_indices() {
+            if is_word(c) {
+                for at in (from + k).max(base)..from + k + c.len_utf8() {
+                    if at < base + 64 {
+                        words |= 1 << (at - base);
                     }
                 }
             }
