@@ -1,10 +1,33 @@
-//! **Answer a crisis** (not built yet: this crate holds the layout until its issue lands).
+//! **Answer a crisis**: see a spike of mentions coming, score it, alert once.
 //!
-//! This crate will turn a stream of mentions into signals (volume, negative
-//! share, keyword triggers, influential authors, unanswered backlog). Streaming
-//! detectors will find spikes and sustained shifts early, and an incident will
-//! open and escalate through a policy of levels, delays and acknowledgements.
-//! Notifiers for Slack, PagerDuty and signed webhooks will deliver through an
-//! outbox that loses no alert.
+//! A brand's mentions have a rhythm: busier by day, quieter at night,
+//! different at the weekend. A crisis is a break from that rhythm: a burst
+//! nobody expected, or a rise that keeps going. This crate judges each bucket
+//! of mentions against the same time on previous days ([`detect`]), scores how
+//! surprising it is, and turns the score into one alert per burst, with a
+//! severity. It does no I/O and reads no clock: time comes with the data, and
+//! every state serializes so a restart goes on where it stopped.
 //!
-//! It has no public items yet.
+//! [`nab`] holds the Numenta Anomaly Benchmark's scorer, so the detector can
+//! be measured as the published ones were (see the README for the table).
+//!
+//! # Example
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use tertulia_crisis::detect::{CrisisDetector, DetectorConfig};
+//!
+//! let mut detector = CrisisDetector::new(DetectorConfig::default())?;
+//! let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+//! for i in 0..3 * 288 {
+//!     let a = detector.push(start + TimeDelta::minutes(5 * i), 12.0)?;
+//!     assert!(!a.alerting, "a flat stream never alerts");
+//! }
+//! # Ok::<(), tertulia_crisis::Error>(())
+//! ```
+
+pub mod detect;
+mod error;
+pub mod nab;
+
+pub use error::{Error, Result};

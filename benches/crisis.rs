@@ -1,0 +1,101 @@
+//! How fast the crisis detector reads a stream of buckets.
+//!
+//! Data: NAB's five realTweets files (MIT), 79,000 five-minute buckets, from
+//! `$TERTULIA_DATA/nab-realtweets` (default `../shared/data`); without them,
+//! prints why and measures nothing.
+//!
+//! - `detector`: `CrisisDetector::push` on every bucket of the five files
+//!   (a fresh detector per file).
+//! - `baseline_windowed_gaussian`: NAB's windowedGaussian idea in its
+//!   simplest streaming form (mean and variance of the last 288 buckets, kept
+//!   as running sums): the cheapest detector worth the name, for a ratio.
+//!
+//! Run: `cargo bench --bench crisis`.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tertulia::crisis::detect::{CrisisDetector, DetectorConfig};
+
+/// One file's buckets: start and count.
+type Series = Vec<(DateTime<Utc>, f64)>;
+
+fn files() -> Option<Vec<Series>> {
+    let root = std::env::var_os("TERTULIA_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/data"));
+    let dir = root.join("nab-realtweets");
+    let mut out = vec![];
+    for name in ["AAPL", "AMZN", "CRM", "CVS", "FB"] {
+        let mut r = csv::Reader::from_path(dir.join(format!("Twitter_volume_{name}.csv"))).ok()?;
+        out.push(
+            r.records()
+                .map(|x| {
+                    let x = x.expect("a row");
+                    let at = NaiveDateTime::parse_from_str(&x[0], "%Y-%m-%d %H:%M:%S")
+                        .expect("a timestamp")
+                        .and_utc();
+                    (at, x[1].parse().expect("a count"))
+                })
+                .collect(),
+        );
+    }
+    Some(out)
+}
+
+fn windowed_gaussian(rows: &[(DateTime<Utc>, f64)]) -> usize {
+    const W: usize = 288;
+    let (mut sum, mut squares, mut alerts) = (0.0, 0.0, 0);
+    for (i, &(_, v)) in rows.iter().enumerate() {
+        if i >= W {
+            let n = W as f64;
+            let mean = sum / n;
+            let sd = (squares / n - mean * mean).max(1e-9).sqrt();
+            alerts += usize::from((v - mean) / sd > 6.0);
+            let old = rows[i - W].1;
+            sum -= old;
+            squares -= old * old;
+        }
+        sum += v;
+        squares += v * v;
+    }
+    alerts
+}
+
+fn detect(c: &mut Criterion) {
+    let Some(files) = files() else {
+        eprintln!(
+            "crisis benchmark skipped: ../shared/data/nab-realtweets is absent (set TERTULIA_DATA)"
+        );
+        return;
+    };
+    let points: usize = files.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("crisis_nab");
+    group.throughput(Throughput::Elements(points as u64));
+    group.bench_function("detector", |b| {
+        b.iter(|| {
+            let mut alerts = 0;
+            for rows in &files {
+                let mut d = CrisisDetector::new(DetectorConfig::default()).expect("the defaults");
+                for &(at, v) in rows {
+                    alerts += usize::from(d.push(at, black_box(v)).expect("in order").alerting);
+                }
+            }
+            alerts
+        })
+    });
+    group.bench_function("baseline_windowed_gaussian", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|r| windowed_gaussian(black_box(r)))
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, detect);
+criterion_main!(benches);

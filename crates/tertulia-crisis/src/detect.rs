@@ -1,0 +1,766 @@
+//! Streaming detectors: is this bucket's mention count a crisis starting?
+//!
+//! Three detectors look at each closed bucket, and one score combines them:
+//!
+//! - [`SeasonalBaseline`]: what this bucket usually holds. The comparable
+//!   buckets are the same time of day on each of the last `days` days, a few
+//!   buckets either side; their median and median absolute deviation (MAD)
+//!   are the expected level and its spread. Counts are read on the Anscombe
+//!   scale (2·√(x + 3/8)), where a Poisson count has a spread of 1, so quiet
+//!   accounts and busy ones are judged alike.
+//! - [`tail_probability`], the count model: how likely a count at least this
+//!   large is under a negative binomial with the baseline's mean and spread
+//!   (a Poisson when the spread is no wider than chance). A spike shows as a
+//!   tiny probability; the score counts its decimal digits ("surprise").
+//! - [`Cusum`]: a one-sided cumulative sum of the standardized excess over
+//!   the baseline, for sustained shifts that no single bucket shows.
+//!
+//! [`CrisisDetector`] combines them into one score (1.0 is the alert level),
+//! with a severity, hysteresis (an alert stays open until the score has been
+//! low for a while) and a cooldown, so one burst gives one alert.
+//!
+//! Every type here is plain data: it serializes, and a detector restored
+//! from its JSON goes on exactly where it stopped, without re-reading
+//! history. Memory is constant (`days` days of buckets) and so is the work
+//! per bucket.
+//!
+//! # Example: a quiet account, then a spike
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use tertulia_crisis::detect::{AlertEvent, CrisisDetector, DetectorConfig, Severity};
+//!
+//! let mut detector = CrisisDetector::new(DetectorConfig::default())?;
+//! let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+//! let mut opened = None;
+//! for i in 0..(8 * 288) {
+//!     let at = start + TimeDelta::minutes(5 * i);
+//!     // About 20 mentions per 5 minutes, more by day; 400 in one bucket.
+//!     let usual = 20.0 + 10.0 * ((i % 288) as f64 / 288.0 * 6.28).sin() + (i % 7) as f64;
+//!     let count = if i == 8 * 288 - 10 { 400.0 } else { usual.round() };
+//!     let a = detector.push(at, count)?;
+//!     if a.event == Some(AlertEvent::Opened) {
+//!         opened = Some((i, a.severity));
+//!     }
+//! }
+//! assert_eq!(opened, Some((8 * 288 - 10, Some(Severity::Critical))));
+//! # Ok::<(), tertulia_crisis::Error>(())
+//! ```
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{DiscreteCDF, NegativeBinomial, Poisson};
+
+use crate::{Error, Result};
+
+/// The Anscombe transform: on this scale a Poisson count's spread is about 1.
+pub fn anscombe(count: f64) -> f64 {
+    2.0 * (count.max(0.0) + 0.375).sqrt()
+}
+
+/// The count whose Anscombe value is `y` (the transform's inverse).
+pub fn inverse_anscombe(y: f64) -> f64 {
+    ((y / 2.0).powi(2) - 0.375).max(0.0)
+}
+
+/// How many seconds make a day.
+const DAY: i64 = 86_400;
+/// The most days a baseline compares.
+const MAX_DAYS: usize = 28;
+/// The most buckets either side of the same time a baseline compares.
+const MAX_NEIGHBOURS: usize = 12;
+
+/// How the seasonal baseline chooses comparable buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineConfig {
+    /// The width of a bucket in seconds; a day must hold a whole number.
+    pub bucket_seconds: i64,
+    /// How many previous days hold comparable buckets.
+    pub days: usize,
+    /// How many buckets either side of the same time of day also compare.
+    pub neighbours: usize,
+    /// With fewer earlier days holding a comparable bucket (early on, or
+    /// after a long gap), the baseline falls back to the most recent
+    /// `recent` buckets.
+    pub min_days: usize,
+    /// How many recent buckets the fallback reads (it needs half of them).
+    pub recent: usize,
+}
+
+impl Default for BaselineConfig {
+    /// Five-minute buckets compared with the same time ±10 minutes on each
+    /// of the last seven days; until two days have passed, the last six
+    /// hours. Each day of the week counts once, so a weekend that differs
+    /// from weekdays widens the spread rather than moving the median.
+    fn default() -> Self {
+        Self {
+            bucket_seconds: 300,
+            days: 7,
+            neighbours: 2,
+            min_days: 2,
+            recent: 72,
+        }
+    }
+}
+
+impl BaselineConfig {
+    fn check(&self) -> Result<()> {
+        let problem = if self.bucket_seconds <= 0 || DAY % self.bucket_seconds != 0 {
+            Some(
+                "bucket_seconds must divide a day (86,400 s) into whole buckets: 60, 300, 900, 3,600 ...",
+            )
+        } else if self.days == 0 || self.days > MAX_DAYS {
+            Some("days must be 1 to 28")
+        } else if self.neighbours > MAX_NEIGHBOURS || self.neighbours >= self.per_day() / 2 {
+            Some("neighbours must be at most 12 and fewer than half a day of buckets")
+        } else if self.min_days == 0 || self.min_days > self.days {
+            Some("min_days must be 1 to days")
+        } else if self.recent < 2 {
+            Some("recent must be at least 2 for a median and a spread to mean anything")
+        } else {
+            None
+        };
+        problem.map_or(Ok(()), |p| Err(Error::Config(p.into())))
+    }
+
+    fn per_day(&self) -> usize {
+        (DAY / self.bucket_seconds) as usize
+    }
+
+    /// How many buckets of history the baseline keeps.
+    fn span(&self) -> usize {
+        (self.days * self.per_day() + self.neighbours + 1).max(self.recent + 1)
+    }
+}
+
+/// What a bucket is expected to hold, on the Anscombe scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    /// The median of the comparable buckets.
+    pub median: f64,
+    /// Their spread: 1.4826 × MAD, never below 1 (Poisson noise).
+    pub spread: f64,
+}
+
+impl Expected {
+    /// The expected count.
+    pub fn count(&self) -> f64 {
+        inverse_anscombe(self.median)
+    }
+
+    /// How many spreads `count` lies above (or below) the median.
+    pub fn z(&self, count: f64) -> f64 {
+        (anscombe(count) - self.median) / self.spread
+    }
+}
+
+/// The seasonal robust baseline: the median and MAD of comparable buckets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeasonalBaseline {
+    config: BaselineConfig,
+    /// Anscombe values by bucket number modulo the span; `None` is missing.
+    ring: Vec<Option<f64>>,
+    /// Room for the comparable buckets' keys, kept to save allocations.
+    #[serde(skip)]
+    scratch: Vec<u64>,
+    /// The bucket number the next value is for, once one has come.
+    next: Option<i64>,
+}
+
+impl SeasonalBaseline {
+    /// A baseline with no history; errors name a setting that cannot work.
+    pub fn new(config: BaselineConfig) -> Result<Self> {
+        config.check()?;
+        Ok(Self {
+            ring: vec![None; config.span()],
+            scratch: Vec::new(),
+            config,
+            next: None,
+        })
+    }
+
+    /// The bucket number of an instant: whole buckets since the Unix epoch,
+    /// so the same time of day is always the same distance apart.
+    pub fn bucket_of(&self, at: DateTime<Utc>) -> i64 {
+        at.timestamp().div_euclid(self.config.bucket_seconds)
+    }
+
+    /// What bucket `bucket` is expected to hold, from the buckets before it;
+    /// `None` while there is too little history.
+    pub fn expected(&mut self, bucket: i64) -> Option<Expected> {
+        let c = &self.config;
+        let (per_day, span) = (c.per_day() as i64, self.ring.len() as i64);
+        let newest = self.next? - 1;
+        let ring = &self.ring;
+        let value = |t: i64| {
+            (t <= newest && newest - t < span)
+                .then(|| ring[t.rem_euclid(span) as usize])
+                .flatten()
+        };
+        // Anscombe values are positive, so their bit patterns sort as they
+        // do: integer keys select faster than floats.
+        let keys = &mut self.scratch;
+        keys.clear();
+        let (reach, mut days) = (c.neighbours as i64, 0);
+        for day in 1..=c.days as i64 {
+            let (at, before) = (bucket - day * per_day, keys.len());
+            keys.extend(
+                (at - reach..=at + reach)
+                    .filter_map(value)
+                    .map(f64::to_bits),
+            );
+            days += usize::from(keys.len() > before);
+        }
+        if days < c.min_days {
+            // Too few days yet: the recent buckets, whatever their time of day.
+            keys.clear();
+            keys.extend(
+                (bucket - c.recent as i64..bucket)
+                    .filter_map(value)
+                    .map(f64::to_bits),
+            );
+            if keys.len() < c.recent.div_ceil(2) {
+                return None;
+            }
+        }
+        let median = f64::from_bits(median_key(keys));
+        for k in keys.iter_mut() {
+            *k = (f64::from_bits(*k) - median).abs().to_bits();
+        }
+        let mad = f64::from_bits(median_key(keys));
+        Some(Expected {
+            median,
+            spread: (1.4826 * mad).max(1.0),
+        })
+    }
+
+    /// Records bucket `bucket`'s count. Buckets must come in order; the ones
+    /// skipped are recorded as missing (not as zero: a bucket with no
+    /// mentions should be pushed as 0).
+    pub fn record(&mut self, bucket: i64, count: f64) -> Result<()> {
+        if let Some(next) = self.next
+            && bucket < next
+        {
+            return Err(Error::OutOfOrder {
+                bucket,
+                expected: next,
+            });
+        }
+        let span = self.ring.len() as i64;
+        let from = self.next.unwrap_or(bucket).max(bucket - span);
+        for t in from..bucket {
+            self.ring[t.rem_euclid(span) as usize] = None;
+        }
+        self.ring[bucket.rem_euclid(span) as usize] = Some(anscombe(count));
+        self.next = Some(bucket + 1);
+        Ok(())
+    }
+}
+
+/// The median of non-empty, non-negative floats given as their bits (for
+/// an even count, the mean of the middle two).
+fn median_key(keys: &mut [u64]) -> u64 {
+    let n = keys.len();
+    let (below, mid, _) = keys.select_nth_unstable(n / 2);
+    let mid = f64::from_bits(*mid);
+    if n % 2 == 1 {
+        return mid.to_bits();
+    }
+    let lower = f64::from_bits(below.iter().copied().max().unwrap_or(0));
+    f64::midpoint(mid, lower).to_bits()
+}
+
+/// The count model: the probability of a count of at least `count` when
+/// `expected` holds, under a negative binomial whose mean is the expected
+/// count and whose variance is spread² × mean (a Poisson when the spread is
+/// 1). A non-integer count is rounded down.
+pub fn tail_probability(count: f64, expected: &Expected) -> f64 {
+    let count = count.floor();
+    if count <= 0.0 {
+        return 1.0;
+    }
+    // A mean of exactly 0 would make any count impossible; the Anscombe
+    // scale's floor keeps a little chance.
+    let mean = expected.count().max(0.05);
+    let k = count as u64 - 1;
+    let overdispersion = expected.spread * expected.spread;
+    let tail = if overdispersion <= 1.0 + 1e-9 {
+        Poisson::new(mean).ok().map(|d| d.sf(k))
+    } else {
+        let r = mean / (overdispersion - 1.0);
+        NegativeBinomial::new(r, r / (r + mean))
+            .ok()
+            .map(|d| d.sf(k))
+    };
+    // Both distributions accept any positive mean; 1 (no surprise) is the
+    // answer for a mean they refuse, which cannot happen.
+    tail.unwrap_or(1.0).clamp(0.0, 1.0)
+}
+
+/// A one-sided CUSUM: sums how far each standardized value exceeds `drift`,
+/// never below zero. A sustained shift makes it climb; noise keeps it near 0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cusum {
+    /// The excess each step forgives (in spreads).
+    pub drift: f64,
+    /// The running sum.
+    pub sum: f64,
+}
+
+impl Cusum {
+    /// A CUSUM at zero.
+    pub fn new(drift: f64) -> Self {
+        Self { drift, sum: 0.0 }
+    }
+
+    /// Adds one standardized value (capped by the caller as it sees fit)
+    /// and returns the sum.
+    pub fn update(&mut self, z: f64) -> f64 {
+        self.sum = (self.sum + z - self.drift).max(0.0);
+        self.sum
+    }
+}
+
+/// How serious an alert is; the names are PagerDuty's severities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look.
+    Info,
+    /// An alert: the score reached 1.
+    Warning,
+    /// Twice the alert level.
+    Error,
+    /// Four times the alert level.
+    Critical,
+}
+
+impl Severity {
+    /// The severity of a score: `None` below 0.5.
+    pub fn of(score: f64) -> Option<Self> {
+        match score {
+            s if s >= 4.0 => Some(Self::Critical),
+            s if s >= 2.0 => Some(Self::Error),
+            s if s >= 1.0 => Some(Self::Warning),
+            s if s >= 0.5 => Some(Self::Info),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name (`"critical"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// What changed about the alert with this bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertEvent {
+    /// An alert opened: the score reached 1 with no alert open and no
+    /// cooldown running.
+    Opened,
+    /// The open alert's severity rose.
+    Escalated,
+    /// The open alert closed: the score stayed below the closing level for
+    /// the quiet period and the cooldown has passed.
+    Closed,
+}
+
+/// The detector's settings. The defaults are the ones measured on NAB.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorConfig {
+    /// How comparable buckets are chosen.
+    pub baseline: BaselineConfig,
+    /// The surprise (decimal digits of the tail probability: 40 means
+    /// p = 10⁻⁴⁰) that scores 1 by itself.
+    pub surprise_at_alert: f64,
+    /// The CUSUM's drift, in spreads.
+    pub cusum_drift: f64,
+    /// The most one bucket adds to the CUSUM (in spreads), so a single
+    /// wild bucket cannot hold an alert open for days.
+    pub cusum_cap: f64,
+    /// The CUSUM sum that scores 1 by itself.
+    pub cusum_at_alert: f64,
+    /// An open alert may close once the score stays below this...
+    pub close_below: f64,
+    /// ... for this long.
+    pub quiet: TimeDelta,
+    /// No new alert sooner than this after the last one opened.
+    pub cooldown: TimeDelta,
+}
+
+impl Default for DetectorConfig {
+    /// The settings measured on NAB's realTweets (see the crate's README):
+    /// an alert at p ≤ 10⁻⁴⁰ for one bucket or a CUSUM of 50 spreads (drift
+    /// 1.5, at most 12 per bucket); closing after 6 hours below 0.3; 12 hours' cooldown.
+    fn default() -> Self {
+        Self {
+            baseline: BaselineConfig::default(),
+            surprise_at_alert: 40.0,
+            cusum_drift: 1.5,
+            cusum_cap: 12.0,
+            cusum_at_alert: 50.0,
+            close_below: 0.3,
+            quiet: TimeDelta::hours(6),
+            cooldown: TimeDelta::hours(12),
+        }
+    }
+}
+
+impl From<BaselineConfig> for DetectorConfig {
+    /// The default detector over buckets chosen as `baseline` says.
+    fn from(baseline: BaselineConfig) -> Self {
+        Self {
+            baseline,
+            ..Self::default()
+        }
+    }
+}
+
+/// What the detector made of one bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The bucket's start.
+    pub at: DateTime<Utc>,
+    /// Its count.
+    pub count: f64,
+    /// What it was expected to hold; `None` while warming up.
+    pub expected: Option<Expected>,
+    /// Standardized excess over the expected level (0 while warming up).
+    pub z: f64,
+    /// −log10 of the tail probability (0 when the count is not above the
+    /// expected level).
+    pub surprise: f64,
+    /// The CUSUM after this bucket.
+    pub cusum: f64,
+    /// The crisis score: 1 is the alert level.
+    pub score: f64,
+    /// The score's severity.
+    pub severity: Option<Severity>,
+    /// Whether an alert is open after this bucket.
+    pub alerting: bool,
+    /// What changed about the alert.
+    pub event: Option<AlertEvent>,
+}
+
+/// The crisis detector: baseline, count model and CUSUM combined into one
+/// score, with an alert that opens, escalates and closes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrisisDetector {
+    config: DetectorConfig,
+    baseline: SeasonalBaseline,
+    cusum: Cusum,
+    /// The bucket where the open alert opened and its severity.
+    open: Option<(i64, Severity)>,
+    /// Buckets in a row below the closing level while open.
+    quiet_for: i64,
+    /// Where the last alert opened.
+    last_opened: Option<i64>,
+}
+
+impl CrisisDetector {
+    /// A detector with no history. Errors say which setting cannot work.
+    pub fn new(config: impl Into<DetectorConfig>) -> Result<Self> {
+        let config = config.into();
+        let positive = |v: f64, name: &str| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{name} must be a positive number, not {v}"
+                )))
+            }
+        };
+        positive(config.surprise_at_alert, "surprise_at_alert")?;
+        positive(config.cusum_at_alert, "cusum_at_alert")?;
+        positive(config.close_below, "close_below")?;
+        positive(config.cusum_cap, "cusum_cap")?;
+        if !(config.cusum_drift.is_finite() && config.cusum_drift >= 0.0) {
+            return Err(Error::Config("cusum_drift must be 0 or more".into()));
+        }
+        if config.quiet < TimeDelta::zero() || config.cooldown < TimeDelta::zero() {
+            return Err(Error::Config(
+                "quiet and cooldown cannot be negative".into(),
+            ));
+        }
+        Ok(Self {
+            baseline: SeasonalBaseline::new(config.baseline)?,
+            cusum: Cusum::new(config.cusum_drift),
+            config,
+            open: None,
+            quiet_for: 0,
+            last_opened: None,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DetectorConfig {
+        &self.config
+    }
+
+    /// Whether an alert is open, and its severity.
+    pub fn open_alert(&self) -> Option<Severity> {
+        self.open.map(|(_, s)| s)
+    }
+
+    /// Takes the count of the bucket that starts at (or contains) `at`.
+    /// Buckets come in time order, each once; a skipped bucket counts as
+    /// missing. A count must be a finite number, 0 or more.
+    pub fn push(&mut self, at: DateTime<Utc>, count: f64) -> Result<Assessment> {
+        if !(count.is_finite() && count >= 0.0) {
+            return Err(Error::BadCount { at, count });
+        }
+        let bucket = self.baseline.bucket_of(at);
+        let expected = self.baseline.expected(bucket);
+        self.baseline.record(bucket, count)?;
+        let (z, surprise) = match &expected {
+            Some(e) => {
+                let z = e.z(count);
+                // The count model runs only where a surprise is possible.
+                let surprise = if z > 2.0 {
+                    -tail_probability(count, e).max(f64::MIN_POSITIVE).log10()
+                } else {
+                    0.0
+                };
+                (z, surprise)
+            }
+            None => (0.0, 0.0),
+        };
+        let cusum = if expected.is_some() {
+            self.cusum.update(z.min(self.config.cusum_cap))
+        } else {
+            self.cusum.sum
+        };
+        let c = &self.config;
+        let score = (surprise / c.surprise_at_alert).max(cusum / c.cusum_at_alert);
+        let severity = Severity::of(score);
+        let buckets = |d: TimeDelta| d.num_seconds() / c.baseline.bucket_seconds;
+        let mut event = None;
+        if let Some((_, open_severity)) = &mut self.open {
+            self.quiet_for = if score < c.close_below {
+                self.quiet_for + 1
+            } else {
+                0
+            };
+            let cooled = self
+                .last_opened
+                .is_none_or(|o| bucket - o >= buckets(c.cooldown));
+            if self.quiet_for >= buckets(c.quiet) && cooled {
+                self.open = None;
+                self.cusum.sum = 0.0;
+                event = Some(AlertEvent::Closed);
+            } else if let Some(s) = severity
+                && s > *open_severity
+            {
+                *open_severity = s;
+                event = Some(AlertEvent::Escalated);
+            }
+        } else if score >= 1.0 {
+            self.open = Some((bucket, severity.unwrap_or(Severity::Warning)));
+            self.last_opened = Some(bucket);
+            self.quiet_for = 0;
+            event = Some(AlertEvent::Opened);
+        }
+        Ok(Assessment {
+            at,
+            count,
+            expected,
+            z,
+            surprise,
+            cusum,
+            score,
+            severity,
+            alerting: self.open.is_some(),
+            event,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
+    }
+
+    fn steady(i: i64) -> f64 {
+        (30.0 + 15.0 * ((i % 288) as f64 / 288.0 * std::f64::consts::TAU).sin()).round()
+            + (i * 7919 % 5) as f64
+    }
+
+    #[test]
+    fn the_median_and_mad_are_of_the_comparable_buckets() {
+        let config = BaselineConfig {
+            bucket_seconds: 3_600,
+            days: 3,
+            neighbours: 0,
+            min_days: 2,
+            recent: 3,
+        };
+        let mut b = SeasonalBaseline::new(config).unwrap();
+        // Three days of hourly buckets: hour 5 holds 10, 20, 90 on the
+        // three days; every other hour 1.
+        for day in 0..3 {
+            for hour in 0..24 {
+                let count = if hour == 5 {
+                    [10.0, 20.0, 90.0][day]
+                } else {
+                    1.0
+                };
+                b.record(day as i64 * 24 + hour, count).unwrap();
+            }
+        }
+        let e = b.expected(3 * 24 + 5).unwrap();
+        assert!((e.median - anscombe(20.0)).abs() < 1e-12);
+        // MAD on the Anscombe scale: the middle of |a(10)-a(20)|, 0, |a(90)-a(20)|.
+        let mad = (anscombe(20.0) - anscombe(10.0)).min(anscombe(90.0) - anscombe(20.0));
+        assert!((e.spread - 1.4826 * mad).abs() < 1e-12);
+        assert!((e.count() - 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_tail_is_poisson_at_unit_spread_and_wider_when_overdispersed() {
+        let e = Expected {
+            median: anscombe(4.0),
+            spread: 1.0,
+        };
+        // P(X >= 10 | Poisson(4)) = 1 - P(X <= 9) = 0.008132...
+        assert!((tail_probability(10.0, &e) - 0.008_132_242_796_934_03).abs() < 1e-9);
+        assert_eq!(tail_probability(0.0, &e), 1.0);
+        let wide = Expected { spread: 2.0, ..e };
+        assert!(tail_probability(10.0, &wide) > tail_probability(10.0, &e));
+    }
+
+    #[test]
+    fn a_steady_stream_never_alerts_and_a_spike_alerts_once() {
+        let mut d = CrisisDetector::new(DetectorConfig::default()).unwrap();
+        let mut events = vec![];
+        for i in 0..(10 * 288) {
+            let at = start() + TimeDelta::minutes(5 * i);
+            // A burst of two hours on day 9.
+            let count = if (9 * 288..9 * 288 + 24).contains(&i) {
+                600.0
+            } else {
+                steady(i)
+            };
+            if let Some(e) = d.push(at, count).unwrap().event {
+                events.push((i, e));
+            }
+        }
+        assert_eq!(events[0], (9 * 288, AlertEvent::Opened));
+        assert!(
+            events
+                .iter()
+                .all(|(_, e)| *e != AlertEvent::Opened || events[0].0 == 9 * 288)
+        );
+        assert_eq!(
+            events
+                .iter()
+                .filter(|(_, e)| *e == AlertEvent::Opened)
+                .count(),
+            1,
+            "{events:?}"
+        );
+        assert_eq!(
+            events.last().map(|e| e.1),
+            Some(AlertEvent::Closed),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn a_sustained_rise_alerts_through_the_cusum() {
+        let mut d = CrisisDetector::new(DetectorConfig::default()).unwrap();
+        let mut first = None;
+        for i in 0..(9 * 288) {
+            let at = start() + TimeDelta::minutes(5 * i);
+            // From day 8 on, half as much again: no single bucket is wild.
+            let count = if i >= 8 * 288 {
+                steady(i) * 1.6
+            } else {
+                steady(i)
+            };
+            let a = d.push(at, count.round()).unwrap();
+            if a.event == Some(AlertEvent::Opened) && first.is_none() {
+                first = Some((i, a.surprise, a.cusum));
+            }
+        }
+        let (i, surprise, cusum) = first.expect("the shift alerts");
+        assert!(i > 8 * 288 && i < 8 * 288 + 48, "within four hours: {i}");
+        assert!(surprise < 40.0 && cusum >= 50.0);
+    }
+
+    #[test]
+    fn bad_input_is_refused_not_guessed() {
+        assert!(matches!(
+            CrisisDetector::new(BaselineConfig {
+                bucket_seconds: 7,
+                ..BaselineConfig::default()
+            }),
+            Err(Error::Config(_))
+        ));
+        let mut d = CrisisDetector::new(DetectorConfig::default()).unwrap();
+        d.push(start() + TimeDelta::minutes(10), 1.0).unwrap();
+        assert!(matches!(
+            d.push(start(), 1.0),
+            Err(Error::OutOfOrder { .. })
+        ));
+        assert!(matches!(
+            d.push(start() + TimeDelta::minutes(15), f64::NAN),
+            Err(Error::BadCount { .. })
+        ));
+        assert!(matches!(
+            d.push(start() + TimeDelta::minutes(15), -1.0),
+            Err(Error::BadCount { .. })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// A detector restored from its JSON mid-stream decides exactly as
+        /// the one that never stopped.
+        #[test]
+        fn a_restored_detector_goes_on_where_it_stopped(
+            counts in prop::collection::vec(0u32..500, 2_400..2_600),
+            cut in 1usize..2_300,
+            gap in 0i64..3,
+        ) {
+            let config = DetectorConfig::default();
+            let mut whole = CrisisDetector::new(config).unwrap();
+            let mut first = CrisisDetector::new(config).unwrap();
+            let at = |i: usize| start() + TimeDelta::minutes(5 * (i as i64 + gap * (i as i64 / 500)));
+            let mut restored = None;
+            for (i, &c) in counts.iter().enumerate() {
+                let a = whole.push(at(i), c.into()).unwrap();
+                let b = if i < cut {
+                    first.push(at(i), c.into()).unwrap()
+                } else {
+                    let r = restored.get_or_insert_with(|| {
+                        serde_json::from_str::<CrisisDetector>(&serde_json::to_string(&first).unwrap()).unwrap()
+                    });
+                    r.push(at(i), c.into()).unwrap()
+                };
+                prop_assert_eq!(a, b);
+            }
+        }
+
+        /// The tail probability falls as the count rises.
+        #[test]
+        fn larger_counts_are_less_likely(median in 0.5f64..60.0, spread in 1.0f64..6.0, x in 0u32..2_000) {
+            let e = Expected { median, spread };
+            let (p, q) = (tail_probability(x.into(), &e), tail_probability(f64::from(x) + 1.0, &e));
+            prop_assert!((0.0..=1.0).contains(&p) && q <= p + 1e-12, "{} {}", p, q);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The one error type of this crate.
+
+use chrono::{DateTime, Utc};
+
+/// What went wrong in detecting, scoring or escalating.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting cannot work; the message names it and what it must be.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A bucket came after a later one (or twice).
+    #[error("bucket {bucket} came after bucket {}: push buckets in time order, each once", expected - 1)]
+    OutOfOrder {
+        /// The bucket number that came.
+        bucket: i64,
+        /// The earliest bucket number that could come.
+        expected: i64,
+    },
+    /// A count that is not a number of mentions.
+    #[error("the count at {at} is {count}: a count must be a finite number, 0 or more")]
+    BadCount {
+        /// The bucket's time.
+        at: DateTime<Utc>,
+        /// The count given.
+        count: f64,
+    },
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,300 @@
+//! The Numenta Anomaly Benchmark's scorer, so a detector can be judged the
+//! way NAB judges the published ones.
+//!
+//! NAB rewards a detection inside a labelled anomaly window by how early in
+//! the window it comes (the full weight at the left edge, nearly nothing at
+//! the right), charges a missed window, and charges a detection outside every
+//! window, less when it comes soon after a window (the anomaly's tail) than
+//! when it comes from nowhere. Rows in the probationary period at the start
+//! of a file (where a detector is still learning) count for nothing.
+//!
+//! # Example: one window, one early detection and one false alarm
+//!
+//! ```
+//! use tertulia_crisis::nab::{CostProfile, Window, normalized_score, score_file};
+//!
+//! // 2,000 rows: the probation is the first 300 (15%).
+//! let mut detections = vec![false; 2_000];
+//! detections[1_000] = true; // the window's first row: full credit
+//! detections[400] = true; // before any window: a full false positive
+//! let windows = [Window { first: 1_000, last: 1_099 }];
+//! let profile = CostProfile::STANDARD;
+//! let file = score_file(&detections, &windows, profile);
+//! assert_eq!((file.true_positives, file.false_positives, file.false_negatives), (1, 1, 0));
+//! assert!((file.raw - (1.0 - 0.11)).abs() < 1e-9);
+//! let score = normalized_score(file.raw, 1, profile);
+//! assert!((score - 100.0 * (0.89 + 1.0) / 2.0).abs() < 1e-9);
+//! ```
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+use crate::detect::{AlertEvent, CrisisDetector, DetectorConfig};
+
+/// What NAB charges and rewards: the weights of one scoring profile.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CostProfile {
+    /// The reward of a detection at a window's left edge.
+    #[serde(rename = "tpWeight")]
+    pub tp_weight: f64,
+    /// The charge for a window with no detection.
+    #[serde(rename = "fnWeight")]
+    pub fn_weight: f64,
+    /// The largest charge for a detection outside every window.
+    #[serde(rename = "fpWeight")]
+    pub fp_weight: f64,
+}
+
+impl CostProfile {
+    /// NAB's `standard` profile.
+    pub const STANDARD: Self = Self {
+        tp_weight: 1.0,
+        fn_weight: 1.0,
+        fp_weight: 0.11,
+    };
+    /// NAB's `reward_low_FP_rate` profile: false alarms cost twice as much.
+    pub const REWARD_LOW_FP: Self = Self {
+        tp_weight: 1.0,
+        fn_weight: 1.0,
+        fp_weight: 0.22,
+    };
+    /// NAB's `reward_low_FN_rate` profile: a missed window costs twice as much.
+    pub const REWARD_LOW_FN: Self = Self {
+        tp_weight: 1.0,
+        fn_weight: 2.0,
+        fp_weight: 0.11,
+    };
+    /// The three profiles with NAB's names, in NAB's order.
+    pub const ALL: [(&'static str, Self); 3] = [
+        ("standard", Self::STANDARD),
+        ("reward_low_FP_rate", Self::REWARD_LOW_FP),
+        ("reward_low_FN_rate", Self::REWARD_LOW_FN),
+    ];
+}
+
+/// A labelled anomaly window, as row indexes of its file (both inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// The first row inside the window.
+    pub first: usize,
+    /// The last row inside the window.
+    pub last: usize,
+}
+
+impl Window {
+    /// The window's rows, given its start and end instants and the rows'
+    /// instants in file order: from the first row at or after `start` to the
+    /// last row at or before `end`. `None` when no row falls inside.
+    pub fn from_times<T: PartialOrd>(rows: &[T], start: &T, end: &T) -> Option<Self> {
+        let first = rows.iter().position(|t| t >= start)?;
+        let last = rows.iter().rposition(|t| t <= end)?;
+        (first <= last).then_some(Self { first, last })
+    }
+
+    fn width(&self) -> usize {
+        self.last - self.first + 1
+    }
+}
+
+/// How one file scored.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct FileScore {
+    /// The file's raw score: rewards minus charges.
+    pub raw: f64,
+    /// Windows with a detection.
+    pub true_positives: usize,
+    /// Windows without one.
+    pub false_negatives: usize,
+    /// Detections outside every window, after the probation.
+    pub false_positives: usize,
+}
+
+/// NAB's scaled sigmoid: 1 far before a window's right edge, -1 far after.
+pub fn scaled_sigmoid(x: f64) -> f64 {
+    if x > 3.0 {
+        -1.0
+    } else {
+        2.0 / (1.0 + (5.0 * x).exp()) - 1.0
+    }
+}
+
+/// The probationary period of a file of `rows` rows: the first
+/// min(floor(15% of rows), 750) rows, whose detections NAB ignores.
+pub fn probation(rows: usize) -> usize {
+    (rows * 15 / 100).min(750)
+}
+
+/// Scores one file: `detections[i]` says whether row `i` is a detection (its
+/// anomaly score reached the threshold); `windows` are the file's labelled
+/// windows in row order, not overlapping.
+pub fn score_file(detections: &[bool], windows: &[Window], profile: CostProfile) -> FileScore {
+    let start = probation(detections.len());
+    let mut score = FileScore::default();
+    let mut earliest: Vec<Option<usize>> = vec![None; windows.len()];
+    // The window a row is in, or the last one that ended before it.
+    let mut w = 0;
+    for (i, _) in detections
+        .iter()
+        .enumerate()
+        .skip(start)
+        .filter(|(_, d)| **d)
+    {
+        while w < windows.len() && windows[w].last < i {
+            w += 1;
+        }
+        if w < windows.len() && windows[w].first <= i {
+            earliest[w].get_or_insert(i);
+            continue;
+        }
+        score.false_positives += 1;
+        score.raw += match w.checked_sub(1).map(|p| windows[p]) {
+            Some(prev) => {
+                let distance = (i - prev.last) as f64 / (prev.width() as f64 - 1.0).max(1.0);
+                profile.fp_weight * scaled_sigmoid(distance)
+            }
+            None => -profile.fp_weight,
+        };
+    }
+    for (window, hit) in windows.iter().zip(&earliest) {
+        match hit {
+            Some(i) => {
+                score.true_positives += 1;
+                let x = -((window.last - i + 1) as f64) / window.width() as f64;
+                score.raw += profile.tp_weight * scaled_sigmoid(x) / scaled_sigmoid(-1.0);
+            }
+            None => {
+                score.false_negatives += 1;
+                score.raw -= profile.fn_weight;
+            }
+        }
+    }
+    score
+}
+
+/// NAB's reported score from the raw scores summed over a corpus with
+/// `windows` windows in all: 0 for a detector that detects nothing, 100 for
+/// one that detects every window at its left edge and nothing else.
+pub fn normalized_score(raw: f64, windows: usize, profile: CostProfile) -> f64 {
+    let null = -profile.fn_weight * windows as f64;
+    let perfect = profile.tp_weight * windows as f64;
+    100.0 * (raw - null) / (perfect - null)
+}
+
+/// The anomaly score NAB reads for each row of a `timestamp,value` file: 1
+/// where an alert opens (a detection at NAB's threshold of 0.5), and half the
+/// crisis score, capped at 0.49, elsewhere. One burst is one detection, as a
+/// person on call would see it.
+///
+/// Rows must be in time order, one per bucket of `config`'s width.
+pub fn anomaly_scores(rows: &[(DateTime<Utc>, f64)], config: DetectorConfig) -> Result<Vec<f64>> {
+    let mut detector = CrisisDetector::new(config)?;
+    rows.iter()
+        .map(|&(at, value)| {
+            let a = detector.push(at, value)?;
+            Ok(if a.event == Some(AlertEvent::Opened) {
+                1.0
+            } else {
+                (a.score / 2.0).min(0.49)
+            })
+        })
+        .collect()
+}
+
+/// The most common interval between consecutive rows, in seconds: the
+/// bucket width of a file that does not say it. `None` with fewer than two
+/// rows or no positive interval.
+pub fn typical_interval(times: &[DateTime<Utc>]) -> Option<i64> {
+    let mut gaps: Vec<i64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_seconds())
+        .filter(|g| *g > 0)
+        .collect();
+    gaps.sort_unstable();
+    gaps.chunk_by(|a, b| a == b)
+        .max_by_key(|run| (run.len(), std::cmp::Reverse(run[0])))
+        .map(|run| run[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: Window = Window {
+        first: 1_000,
+        last: 1_099,
+    };
+
+    fn at(rows: usize, hits: &[usize]) -> Vec<bool> {
+        let mut d = vec![false; rows];
+        for &h in hits {
+            d[h] = true;
+        }
+        d
+    }
+
+    #[test]
+    fn the_sigmoid_is_nabs() {
+        assert!((scaled_sigmoid(0.0) - 0.0).abs() < 1e-12);
+        // 2 / (1 + e^-5) - 1
+        assert!((scaled_sigmoid(-1.0) - 0.986_614_298_151_430_3).abs() < 1e-12);
+        assert!((scaled_sigmoid(1.0) + 0.986_614_298_151_430_3).abs() < 1e-12);
+        assert_eq!(scaled_sigmoid(3.5), -1.0);
+    }
+
+    #[test]
+    fn a_detection_is_worth_less_the_later_it_comes_in_its_window() {
+        let p = CostProfile::STANDARD;
+        // The left edge: full credit.
+        let left = score_file(&at(2_000, &[1_000]), &[W], p);
+        assert!((left.raw - 1.0).abs() < 1e-12);
+        // The middle, by hand: x = -(1099 - 1050 + 1) / 100 = -0.5;
+        // S(-0.5) = 2 / (1 + e^-2.5) - 1 = 0.848_283_639_957_512_6.
+        let middle = score_file(&at(2_000, &[1_050, 1_060]), &[W], p);
+        let expected = 0.848_283_639_957_512_6 / 0.986_614_298_151_430_3;
+        assert!((middle.raw - expected).abs() < 1e-12, "{}", middle.raw);
+        assert_eq!(middle.true_positives, 1);
+        assert_eq!(middle.false_positives, 0, "later hits in a window are free");
+        // The last row: x = -1/100, S = 2 / (1 + e^-0.05) - 1.
+        let right = score_file(&at(2_000, &[1_099]), &[W], p);
+        let s = 2.0 / (1.0 + (-0.05f64).exp()) - 1.0;
+        assert!((right.raw - s / 0.986_614_298_151_430_3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn false_alarms_cost_less_just_after_a_window() {
+        let p = CostProfile::REWARD_LOW_FP;
+        // 10 rows after the window's end: x = 10 / 99.
+        let near = score_file(&at(2_000, &[1_000, 1_109]), &[W], p);
+        let s = 2.0 / (1.0 + (5.0 * 10.0 / 99.0f64).exp()) - 1.0;
+        assert!((near.raw - (1.0 + 0.22 * s)).abs() < 1e-12, "{}", near.raw);
+        // Far after (x > 3) and before every window: the full charge.
+        let far = score_file(&at(2_000, &[1_000, 1_500, 500]), &[W], p);
+        assert!((far.raw - (1.0 - 0.22 - 0.22)).abs() < 1e-12);
+        assert_eq!(far.false_positives, 2);
+    }
+
+    #[test]
+    fn probation_rows_count_for_nothing_and_misses_cost_the_fn_weight() {
+        // 2,000 rows: probation 300; 10,000 rows: capped at 750.
+        assert_eq!(probation(2_000), 300);
+        assert_eq!(probation(10_000), 750);
+        let p = CostProfile::REWARD_LOW_FN;
+        let s = score_file(&at(2_000, &[10, 299]), &[W], p);
+        assert_eq!(s.false_positives, 0);
+        assert_eq!(s.false_negatives, 1);
+        assert!((s.raw + 2.0).abs() < 1e-12);
+        assert!((normalized_score(s.raw, 1, p)).abs() < 1e-12);
+        assert!((normalized_score(1.0, 1, p) - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn windows_come_from_instants() {
+        let rows = [10, 20, 30, 40, 50];
+        assert_eq!(
+            Window::from_times(&rows, &15, &40),
+            Some(Window { first: 1, last: 3 })
+        );
+        assert_eq!(Window::from_times(&rows, &41, &49), None);
+    }
+}
