@@ -224,11 +224,7 @@ impl SeasonalBaseline {
                 return None;
             }
         }
-        let median = f64::from_bits(median_key(keys));
-        for k in keys.iter_mut() {
-            *k = (f64::from_bits(*k) - median).abs().to_bits();
-        }
-        let mad = f64::from_bits(median_key(keys));
+        let (median, mad) = median_and_mad(keys);
         Some(Expected {
             median,
             spread: (1.4826 * mad).max(1.0),
@@ -258,17 +254,42 @@ impl SeasonalBaseline {
     }
 }
 
-/// The median of non-empty, non-negative floats given as their bits (for
-/// an even count, the mean of the middle two).
-fn median_key(keys: &mut [u64]) -> u64 {
+/// The median and the median absolute deviation of non-empty, non-negative
+/// floats given as their bits (for an even count, each is the mean of the
+/// middle two). The keys end sorted.
+fn median_and_mad(keys: &mut [u64]) -> (f64, f64) {
+    keys.sort_unstable();
     let n = keys.len();
-    let (below, mid, _) = keys.select_nth_unstable(n / 2);
-    let mid = f64::from_bits(*mid);
-    if n % 2 == 1 {
-        return mid.to_bits();
+    let at = |i: usize| f64::from_bits(keys[i]);
+    let median = f64::midpoint(at((n - 1) / 2), at(n / 2));
+    // The deviations in order: walking out from the middle, the next one is
+    // the nearer of the two neighbours still to come.
+    let (mut left, mut right) = (n / 2, n / 2);
+    let (mut low, mut high) = (0.0, 0.0);
+    for rank in 0..=n / 2 {
+        let from_left = if left > 0 {
+            median - at(left - 1)
+        } else {
+            f64::INFINITY
+        };
+        let from_right = if right < n {
+            at(right) - median
+        } else {
+            f64::INFINITY
+        };
+        let d = if from_left <= from_right {
+            left -= 1;
+            from_left
+        } else {
+            right += 1;
+            from_right
+        };
+        if rank == (n - 1) / 2 {
+            low = d;
+        }
+        high = d;
     }
-    let lower = f64::from_bits(below.iter().copied().max().unwrap_or(0));
-    f64::midpoint(mid, lower).to_bits()
+    (median, f64::midpoint(low, high))
 }
 
 /// The count model: the probability of a count of at least `count` when
