@@ -483,8 +483,6 @@ pub struct CrisisDetector {
     open: Option<(i64, Severity)>,
     /// Buckets in a row below the closing level while open.
     quiet_for: i64,
-    /// Where the last alert opened.
-    last_opened: Option<i64>,
 }
 
 impl CrisisDetector {
@@ -518,7 +516,6 @@ impl CrisisDetector {
             config,
             open: None,
             quiet_for: 0,
-            last_opened: None,
         })
     }
 
@@ -565,15 +562,13 @@ impl CrisisDetector {
         let severity = Severity::of(score);
         let buckets = |d: TimeDelta| d.num_seconds() / c.baseline.bucket_seconds;
         let mut event = None;
-        if let Some((_, open_severity)) = &mut self.open {
+        if let Some((opened, open_severity)) = &mut self.open {
             self.quiet_for = if score < c.close_below {
                 self.quiet_for + 1
             } else {
                 0
             };
-            let cooled = self
-                .last_opened
-                .is_none_or(|o| bucket - o >= buckets(c.cooldown));
+            let cooled = bucket - *opened >= buckets(c.cooldown);
             if self.quiet_for >= buckets(c.quiet) && cooled {
                 self.open = None;
                 self.cusum.sum = 0.0;
@@ -586,7 +581,6 @@ impl CrisisDetector {
             }
         } else if score >= 1.0 {
             self.open = Some((bucket, severity.unwrap_or(Severity::Warning)));
-            self.last_opened = Some(bucket);
             self.quiet_for = 0;
             event = Some(AlertEvent::Opened);
         }
