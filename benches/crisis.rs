@@ -15,37 +15,26 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tertulia::crisis::detect::{CrisisDetector, DetectorConfig};
+use tertulia::crisis::nab::{Row, parse_data};
 
-/// One file's buckets: start and count.
-type Series = Vec<(DateTime<Utc>, f64)>;
-
-fn files() -> Option<Vec<Series>> {
+fn files() -> Option<Vec<Vec<Row>>> {
     let root = std::env::var_os("TERTULIA_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("../shared/data"));
     let dir = root.join("nab-realtweets");
-    let mut out = vec![];
-    for name in ["AAPL", "AMZN", "CRM", "CVS", "FB"] {
-        let mut r = csv::Reader::from_path(dir.join(format!("Twitter_volume_{name}.csv"))).ok()?;
-        out.push(
-            r.records()
-                .map(|x| {
-                    let x = x.expect("a row");
-                    let at = NaiveDateTime::parse_from_str(&x[0], "%Y-%m-%d %H:%M:%S")
-                        .expect("a timestamp")
-                        .and_utc();
-                    (at, x[1].parse().expect("a count"))
-                })
-                .collect(),
-        );
-    }
-    Some(out)
+    ["AAPL", "AMZN", "CRM", "CVS", "FB"]
+        .iter()
+        .map(|name| {
+            let text =
+                std::fs::read_to_string(dir.join(format!("Twitter_volume_{name}.csv"))).ok()?;
+            Some(parse_data(&text).expect("a NAB data file"))
+        })
+        .collect()
 }
 
-fn windowed_gaussian(rows: &[(DateTime<Utc>, f64)]) -> usize {
+fn windowed_gaussian(rows: &[Row]) -> usize {
     const W: usize = 288;
     let (mut sum, mut squares, mut alerts) = (0.0, 0.0, 0);
     for (i, &(_, v)) in rows.iter().enumerate() {

@@ -17,11 +17,8 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use tertulia::crisis::detect::{BaselineConfig, DetectorConfig};
-use tertulia::crisis::nab::{
-    CostProfile, Window, anomaly_scores, normalized_score, score_file, typical_interval,
-};
+use tertulia::crisis::nab::{LabelledFile, Row, anomaly_scores, fitted, parse_data, score_corpus};
 
 /// The published detectors' scores on these five files, each at its
 /// published threshold (standard, reward_low_FP_rate, reward_low_FN_rate),
@@ -41,127 +38,58 @@ const PUBLISHED: [(&str, [f64; 3]); 12] = [
     ("null", [0.0, 0.0, 0.0]),
 ];
 
-type Rows = Vec<(DateTime<Utc>, f64)>;
-
-fn read(path: &Path) -> Result<(Vec<String>, Rows), Box<dyn Error>> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (mut names, mut rows) = (vec![], vec![]);
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let r = record.map_err(|e| format!("{}:{line}: {e}", path.display()))?;
-        let (Some(t), Some(v)) = (r.get(0), r.get(1)) else {
-            return Err(format!("{}:{line}: expected timestamp,value", path.display()).into());
-        };
-        let at = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
-            .map_err(|e| format!("{}:{line}: timestamp {t:?}: {e}", path.display()))?
-            .and_utc();
-        let value: f64 = v
-            .parse()
-            .map_err(|e| format!("{}:{line}: value {v:?}: {e}", path.display()))?;
-        names.push(t.to_owned());
-        rows.push((at, value));
-    }
-    Ok((names, rows))
-}
-
-/// `base` with the bucket width read off the file.
-fn config_for(rows: &Rows, base: DetectorConfig) -> Result<DetectorConfig, Box<dyn Error>> {
-    let times: Vec<_> = rows.iter().map(|r| r.0).collect();
-    let bucket_seconds = typical_interval(&times).ok_or("fewer than two rows")?;
-    Ok(DetectorConfig {
-        baseline: BaselineConfig {
-            bucket_seconds,
-            ..base.baseline
-        },
-        ..base
-    })
+fn read(path: &Path) -> Result<Vec<Row>, Box<dyn Error>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(parse_data(&text).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
 fn run(input: &Path, output: &Path) -> Result<(), Box<dyn Error>> {
-    let (names, rows) = read(input)?;
-    let scores = anomaly_scores(&rows, config_for(&rows, DetectorConfig::default())?)?;
+    let rows = read(input)?;
+    let scores = anomaly_scores(&rows, fitted(DetectorConfig::default(), &rows)?)?;
     let mut w = csv::Writer::from_path(output)?;
     w.write_record(["timestamp", "value", "anomaly_score"])?;
-    for ((name, (_, value)), score) in names.iter().zip(&rows).zip(&scores) {
-        w.write_record([name.clone(), value.to_string(), score.to_string()])?;
+    for ((at, value), score) in rows.iter().zip(&scores) {
+        let at = at.format("%Y-%m-%d %H:%M:%S").to_string();
+        w.write_record([at, value.to_string(), score.to_string()])?;
     }
     w.flush()?;
     Ok(())
 }
 
-/// A labelled file: row names, rows and windows.
-type Labelled = (String, Vec<String>, Rows, Vec<Window>);
-
-fn labelled(dir: &Path) -> Result<Vec<Labelled>, Box<dyn Error>> {
+/// The files `DIR/windows.json` names, with their windows, and their names.
+fn labelled(dir: &Path) -> Result<(Vec<String>, Vec<LabelledFile>), Box<dyn Error>> {
     let windows: BTreeMap<String, Vec<[String; 2]>> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("windows.json"))?)?;
     windows
         .iter()
         .map(|(key, spans)| {
             let file = key.rsplit('/').next().unwrap_or(key).to_owned();
-            let (names, rows) = read(&dir.join(&file))?;
-            // NAB's window instants carry microseconds; the rows do not.
-            let labelled = spans
-                .iter()
-                .map(|[a, b]| {
-                    Window::from_times(&names, &a[..19].to_owned(), &b[..19].to_owned())
-                        .ok_or_else(|| format!("{file}: window {a} .. {b} holds no row"))
-                })
-                .collect::<Result<_, _>>()?;
-            Ok((file, names, rows, labelled))
+            let labelled = LabelledFile::new(read(&dir.join(&file))?, spans)
+                .map_err(|e| format!("{file}: {e}"))?;
+            Ok((file, labelled))
         })
-        .collect()
-}
-
-/// Per file under the standard profile: rows, windows, windows detected,
-/// false alarms.
-type FileCounts = [usize; 4];
-
-/// The three profiles' scores over all files, and each file's counts.
-fn scores(
-    files: &[Labelled],
-    base: DetectorConfig,
-) -> Result<([f64; 3], Vec<FileCounts>), Box<dyn Error>> {
-    let (mut raw, mut count, mut per_file) = ([0.0; 3], 0, vec![]);
-    for (_, _, rows, windows) in files {
-        let detections: Vec<bool> = anomaly_scores(rows, config_for(rows, base)?)?
-            .iter()
-            .map(|s| *s >= 0.5)
-            .collect();
-        count += windows.len();
-        for (k, (_, profile)) in CostProfile::ALL.iter().enumerate() {
-            let s = score_file(&detections, windows, *profile);
-            raw[k] += s.raw;
-            if k == 0 {
-                per_file.push([
-                    rows.len(),
-                    windows.len(),
-                    s.true_positives,
-                    s.false_positives,
-                ]);
-            }
-        }
-    }
-    let mut out = [0.0; 3];
-    for (k, (_, p)) in CostProfile::ALL.iter().enumerate() {
-        out[k] = normalized_score(raw[k], count, *p);
-    }
-    Ok((out, per_file))
+        .collect::<Result<Vec<_>, Box<dyn Error>>>()
+        .map(|pairs| pairs.into_iter().unzip())
 }
 
 fn score(dir: &Path, sensitivity: bool) -> Result<(), Box<dyn Error>> {
-    let files = labelled(dir)?;
-    let (ours, per_file) = scores(&files, DetectorConfig::default())?;
+    let (names, files) = labelled(dir)?;
+    let ours = score_corpus(&files, DetectorConfig::default())?;
     println!("file                        rows  windows  detected  false alarms");
-    for ((file, ..), [rows, windows, detected, false_alarms]) in files.iter().zip(&per_file) {
-        println!("{file:<26} {rows:>6}  {windows:>7}  {detected:>8}  {false_alarms:>12}");
+    for ((name, file), s) in names.iter().zip(&files).zip(&ours.files) {
+        println!(
+            "{name:<26} {:>6}  {:>7}  {:>8}  {:>12}",
+            file.rows.len(),
+            file.windows.len(),
+            s.true_positives,
+            s.false_positives
+        );
     }
     println!("\ndetector               standard  reward_low_FP  reward_low_FN");
     let line = |name: &str, s: [f64; 3]| {
         println!("{name:<22} {:>8.1}  {:>13.1}  {:>13.1}", s[0], s[1], s[2]);
     };
-    line("tertulia", ours);
+    line("tertulia", ours.scores);
     for (name, s) in PUBLISHED {
         line(name, s);
     }
@@ -249,7 +177,7 @@ fn score(dir: &Path, sensitivity: bool) -> Result<(), Box<dyn Error>> {
             ),
         ];
         for (name, config) in changed {
-            line(name, scores(&files, config)?.0);
+            line(name, score_corpus(&files, config)?.scores);
         }
     }
     Ok(())

@@ -9,6 +9,14 @@ pub enum Error {
     /// A setting cannot work; the message names it and what it must be.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A line of a data file that cannot be read.
+    #[error("line {line}: {problem}")]
+    Data {
+        /// The line, counting from 1.
+        line: usize,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A bucket came after a later one (or twice).
     #[error("bucket {bucket} came after bucket {}: push buckets in time order, each once", expected - 1)]
     OutOfOrder {

@@ -26,11 +26,11 @@
 //! assert!((score - 100.0 * (0.89 + 1.0) / 2.0).abs() < 1e-9);
 //! ```
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
-use crate::detect::{AlertEvent, CrisisDetector, DetectorConfig};
+use crate::detect::{AlertEvent, BaselineConfig, CrisisDetector, DetectorConfig};
+use crate::{Error, Result};
 
 /// What NAB charges and rewards: the weights of one scoring profile.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -216,6 +216,138 @@ pub fn typical_interval(times: &[DateTime<Utc>]) -> Option<i64> {
         .map(|run| run[0])
 }
 
+/// One row of a NAB data file: its instant and value.
+pub type Row = (DateTime<Utc>, f64);
+
+/// An instant as NAB writes it: `2015-03-03 04:37:53`, with optional
+/// fractional seconds (`.000000` in NAB's window files), in UTC.
+pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Reads the text of a NAB data file: a `timestamp,value` header, then one
+/// row per line. An error names the line (1 is the header) and what is wrong.
+pub fn parse_data(text: &str) -> Result<Vec<Row>> {
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let bad = |line, problem: String| Error::Data { line, problem };
+    match lines.next() {
+        Some((_, header)) if header.trim().starts_with("timestamp,value") => {}
+        _ => return Err(bad(1, "the header must be `timestamp,value`".into())),
+    }
+    lines
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(line, l)| {
+            let (t, v) = l
+                .split_once(',')
+                .ok_or_else(|| bad(line, format!("{l:?} is not `timestamp,value`")))?;
+            let at = parse_instant(t).ok_or_else(|| {
+                bad(
+                    line,
+                    format!("{t:?} is not a `YYYY-MM-DD hh:mm:ss` instant"),
+                )
+            })?;
+            let value = v
+                .trim()
+                .parse()
+                .map_err(|e| bad(line, format!("value {v:?}: {e}")))?;
+            Ok((at, value))
+        })
+        .collect()
+}
+
+/// A NAB data file with its labelled windows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledFile {
+    /// The rows in file order.
+    pub rows: Vec<Row>,
+    /// The windows, as row indexes.
+    pub windows: Vec<Window>,
+}
+
+impl LabelledFile {
+    /// A file's rows and its windows as NAB's `windows.json` gives them
+    /// (start and end instants). A window that holds no row is an error.
+    pub fn new(rows: Vec<Row>, windows: &[[String; 2]]) -> Result<Self> {
+        let times: Vec<DateTime<Utc>> = rows.iter().map(|r| r.0).collect();
+        let windows = windows
+            .iter()
+            .map(|[a, b]| {
+                let (start, end) = parse_instant(a).zip(parse_instant(b)).ok_or_else(|| {
+                    Error::Config(format!("window {a:?} .. {b:?}: not two instants"))
+                })?;
+                Window::from_times(&times, &start, &end)
+                    .ok_or_else(|| Error::Config(format!("window {a} .. {b} holds no row")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { rows, windows })
+    }
+}
+
+/// `config` with the bucket width of `rows`: their most common interval.
+pub fn fitted(config: DetectorConfig, rows: &[Row]) -> Result<DetectorConfig> {
+    let times: Vec<DateTime<Utc>> = rows.iter().map(|r| r.0).collect();
+    let bucket_seconds = typical_interval(&times)
+        .ok_or_else(|| Error::Config("a file needs two rows to show its bucket width".into()))?;
+    Ok(DetectorConfig {
+        baseline: BaselineConfig {
+            bucket_seconds,
+            ..config.baseline
+        },
+        ..config
+    })
+}
+
+/// How a corpus scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusScore {
+    /// The reported score under each profile of [`CostProfile::ALL`], in
+    /// its order.
+    pub scores: [f64; 3],
+    /// Each file's score under the standard profile.
+    pub files: Vec<FileScore>,
+}
+
+/// Runs the detector set by `config` over each file (with the file's own
+/// bucket width, read off its rows) and scores the detections as NAB does.
+pub fn score_corpus(files: &[LabelledFile], config: DetectorConfig) -> Result<CorpusScore> {
+    let (mut raw, mut windows, mut per_file) = ([0.0; 3], 0, vec![]);
+    for file in files {
+        let times: Vec<DateTime<Utc>> = file.rows.iter().map(|r| r.0).collect();
+        let bucket_seconds = typical_interval(&times).ok_or_else(|| {
+            Error::Config("a file needs two rows to show its bucket width".into())
+        })?;
+        let config = DetectorConfig {
+            baseline: BaselineConfig {
+                bucket_seconds,
+                ..config.baseline
+            },
+            ..config
+        };
+        let detections: Vec<bool> = anomaly_scores(&file.rows, config)?
+            .iter()
+            .map(|s| *s >= 0.5)
+            .collect();
+        windows += file.windows.len();
+        for (k, (_, profile)) in CostProfile::ALL.iter().enumerate() {
+            let s = score_file(&detections, &file.windows, *profile);
+            raw[k] += s.raw;
+            if k == 0 {
+                per_file.push(s);
+            }
+        }
+    }
+    let mut scores = [0.0; 3];
+    for (k, (_, profile)) in CostProfile::ALL.iter().enumerate() {
+        scores[k] = normalized_score(raw[k], windows, *profile);
+    }
+    Ok(CorpusScore {
+        scores,
+        files: per_file,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +418,23 @@ mod tests {
         assert!((s.raw + 2.0).abs() < 1e-12);
         assert!((normalized_score(s.raw, 1, p)).abs() < 1e-12);
         assert!((normalized_score(1.0, 1, p) - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn data_files_are_read_and_bad_lines_named() {
+        let rows =
+            parse_data("timestamp,value\n2015-02-26 21:42:53,104\n2015-02-26 21:47:53,3.5\n")
+                .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].1, 3.5);
+        assert_eq!(Some(rows[0].0), parse_instant("2015-02-26 21:42:53.000000"));
+        let err =
+            parse_data("timestamp,value\n2015-02-26 21:42:53,104\n2015-02-26,x\n").unwrap_err();
+        assert!(matches!(err, Error::Data { line: 3, .. }), "{err}");
+        assert!(matches!(
+            parse_data("t,v\n"),
+            Err(Error::Data { line: 1, .. })
+        ));
     }
 
     #[test]

@@ -7,9 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::NaiveDateTime;
 use tertulia_crisis::detect::DetectorConfig;
-use tertulia_crisis::nab::{CostProfile, Window, anomaly_scores, normalized_score, score_file};
+use tertulia_crisis::nab::{LabelledFile, parse_data, score_corpus};
 
 #[test]
 fn the_defaults_beat_artime_and_context_ose() {
@@ -24,36 +23,19 @@ fn the_defaults_beat_artime_and_context_ose() {
         return;
     };
     let windows: BTreeMap<String, Vec<[String; 2]>> = serde_json::from_str(&text).unwrap();
-    let (mut raw, mut count) = ([0.0; 3], 0);
-    for (key, spans) in &windows {
-        let path = dir.join(key.rsplit('/').next().unwrap());
-        let mut reader = csv::Reader::from_path(&path).unwrap();
-        let (mut names, mut rows) = (vec![], vec![]);
-        for r in reader.records() {
-            let r = r.unwrap();
-            let at = NaiveDateTime::parse_from_str(&r[0], "%Y-%m-%d %H:%M:%S").unwrap();
-            names.push(r[0].to_owned());
-            rows.push((at.and_utc(), r[1].parse::<f64>().unwrap()));
-        }
-        let detections: Vec<bool> = anomaly_scores(&rows, DetectorConfig::default())
-            .unwrap()
-            .iter()
-            .map(|s| *s >= 0.5)
-            .collect();
-        let labelled: Vec<Window> = spans
-            .iter()
-            .map(|[a, b]| {
-                Window::from_times(&names, &a[..19].to_owned(), &b[..19].to_owned()).unwrap()
-            })
-            .collect();
-        count += labelled.len();
-        for (k, (_, p)) in CostProfile::ALL.iter().enumerate() {
-            raw[k] += score_file(&detections, &labelled, *p).raw;
-        }
-    }
+    let files: Vec<LabelledFile> = windows
+        .iter()
+        .map(|(key, spans)| {
+            let path = dir.join(key.rsplit('/').next().unwrap());
+            let rows = parse_data(&std::fs::read_to_string(path).unwrap()).unwrap();
+            LabelledFile::new(rows, spans).unwrap()
+        })
+        .collect();
+    let count: usize = files.iter().map(|f| f.windows.len()).sum();
     assert_eq!(count, 16, "the five files hold 16 windows");
-    let score = |k: usize| normalized_score(raw[k], count, CostProfile::ALL[k].1);
-    let (standard, low_fp, low_fn) = (score(0), score(1), score(2));
+    let [standard, low_fp, low_fn] = score_corpus(&files, DetectorConfig::default())
+        .unwrap()
+        .scores;
     println!(
         "NAB realTweets: standard {standard:.1}, reward_low_FP {low_fp:.1}, reward_low_FN {low_fn:.1}"
     );
