@@ -10,14 +10,24 @@
 //!   simplest streaming form (mean and variance of the last 288 buckets, kept
 //!   as running sums): the cheapest detector worth the name, for a ratio.
 //!
+//! - `crisis_watch/*`: the default simulated community's mentions (26
+//!   weeks) through `Watch` (signals, both detectors, keywords) with 15-minute
+//!   buckets, with sentiment already scored and with sentiment scored on the
+//!   way; `baseline_clone_and_count` clones each mention, the floor of any
+//!   pipeline that owns its mentions.
+//!
 //! Run: `cargo bench --bench crisis`.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tertulia::core::Mention;
 use tertulia::crisis::detect::{CrisisDetector, DetectorConfig};
 use tertulia::crisis::nab::{Row, parse_data};
+use tertulia::crisis::watch::{Watch, WatchConfig};
+use tertulia::sentiment::ByLanguage;
+use tertulia::sim::{SimConfig, Simulation};
 
 fn files() -> Option<Vec<Vec<Row>>> {
     let root = std::env::var_os("TERTULIA_DATA")
@@ -86,5 +96,57 @@ fn detect(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, detect);
+/// Mentions of a simulated community through signals and both detectors.
+fn watch(c: &mut Criterion) {
+    let sim = Simulation::new(SimConfig::default()).expect("the default simulation");
+    let sentiment = ByLanguage::english_and_spanish();
+    let mentions: Vec<Mention> = sim.mentions().collect();
+    let mut scored = mentions.clone();
+    sentiment.annotate(&mut scored);
+    let config = || {
+        let mut config = WatchConfig::default();
+        config.signals.bucket_seconds = 900;
+        config
+    };
+    let mut group = c.benchmark_group("crisis_watch");
+    group.throughput(Throughput::Elements(mentions.len() as u64));
+    group.sample_size(20);
+    group.bench_function("signals_and_detectors", |b| {
+        b.iter(|| {
+            let mut w = Watch::new(config()).expect("valid");
+            let mut alerts = 0;
+            for m in &scored {
+                for step in w.push(black_box(m)).expect("in order") {
+                    alerts += step.alerts.len();
+                }
+            }
+            alerts
+        })
+    });
+    group.bench_function("sentiment_signals_and_detectors", |b| {
+        b.iter(|| {
+            let mut w = Watch::new(config()).expect("valid");
+            let mut alerts = 0;
+            for m in &mentions {
+                let mut m = m.clone();
+                m.sentiment = Some(sentiment.scores_in(&m.text, m.language.as_ref()).compound);
+                for step in w.push(&m).expect("in order") {
+                    alerts += step.alerts.len();
+                }
+            }
+            alerts
+        })
+    });
+    group.bench_function("baseline_clone_and_count", |b| {
+        b.iter(|| {
+            mentions
+                .iter()
+                .map(|m| black_box(m.clone()).text.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, detect, watch);
 criterion_main!(benches);

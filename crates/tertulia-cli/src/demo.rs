@@ -16,6 +16,7 @@ use tertulia_kpi::{
 };
 use tertulia_moderation::{Action, Decision, Engine, Item, parse_rules};
 use tertulia_schedule::{FitOptions, Outcome, SlotEstimate, SlotStats, SlotWidth};
+use tertulia_sentiment::ByLanguage;
 use tertulia_sim::{Evasion, Label, Simulation, Truth};
 
 use crate::CliError;
@@ -49,6 +50,8 @@ struct DemoReport {
     best_times: Vec<RecoveredSlots>,
     /// What the demo's house rules did to the comments, against the planted labels.
     moderation: ModerationReport,
+    /// What the crisis watch saw and how its incidents escalated.
+    crisis: crate::crisis::WatchReport,
     planted: Truth,
 }
 
@@ -220,8 +223,12 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         rules: HOUSE_RULES,
         ..ModerationReport::default()
     };
-    for (mention, planted) in sim.labelled_mentions() {
+    let sentiment = ByLanguage::english_and_spanish();
+    let mut watch = crate::crisis::Watcher::demo(&sim.config().brand);
+    for (mut mention, planted) in sim.labelled_mentions() {
         progress.reached(mention.created_at);
+        sentiment.annotate(std::slice::from_mut(&mut mention));
+        watch.push(&mention);
         kpis.add_mention(&mention);
         let decision = engine.decide(&Item::from(&mention));
         let acted = decision.action != Action::None;
@@ -264,6 +271,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
             }
         }
     }
+    let crisis = watch.finish();
     m.around_crisis = crisis_from.map(|from| Hourly {
         from,
         counts: hourly,
@@ -302,6 +310,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         kpis_by_kind: by_kind.report(kpis.options().confidence),
         best_times,
         moderation,
+        crisis,
         planted: truth,
     }
 }
@@ -551,11 +560,55 @@ fn render(r: &DemoReport) -> String {
             "  mentions per hour, a day before to two days after: {before}|{after}"
         );
     }
+    render_crisis(&mut out, r);
+    let _ = writeln!(out, "\nStill to come with its crate: publishing.");
+    out
+}
+
+/// The crisis watch against the planted crisis: when it saw it, how the
+/// incident escalated.
+fn render_crisis(out: &mut String, r: &DemoReport) {
+    let w = &r.crisis;
     let _ = writeln!(
         out,
-        "\nStill to come with their crates: sentiment, crisis detection, publishing."
+        "\nCrisis watch ({}-minute buckets; detectors on all and on negative mentions; keywords):",
+        w.bucket_minutes
     );
-    out
+    let Some(c) = &r.planted.crisis else {
+        let _ = writeln!(
+            out,
+            "  no crisis planted; incidents opened: {}",
+            w.incidents.len()
+        );
+        return;
+    };
+    let before = w.incidents.iter().filter(|i| i.opened_at < c.start).count();
+    // Known at the end of the incident's first bucket, when the first step is printed.
+    let first = w.incidents.iter().find(|i| i.opened_at >= c.start);
+    let known = w.steps.iter().find(|s| s.at >= c.start).map(|s| s.at);
+    match first.zip(known) {
+        Some((first, known)) => {
+            let _ = writeln!(
+                out,
+                "  planted start {} UTC; first alert {} UTC, {} min later ({}, {}); {} incidents before the start",
+                c.start.format("%a %H:%M"),
+                known.format("%a %H:%M"),
+                (known - c.start).num_minutes(),
+                first.key,
+                first.severity.name(),
+                before
+            );
+            for step in w.steps.iter().filter(|s| s.at >= known).take(10) {
+                let _ = writeln!(out, "    {} {}", step.at.format("%H:%M"), step.text);
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  the planted crisis was NOT detected; {before} incidents before it"
+            );
+        }
+    }
 }
 
 fn render_moderation(out: &mut String, m: &ModerationReport) {

@@ -4,6 +4,7 @@
 //! gives a one-line error that says what and where, and a non-zero exit.
 
 mod community;
+mod crisis;
 mod demo;
 mod heatmap;
 mod kpi;
@@ -40,6 +41,8 @@ enum Command {
     Plan(schedule::PlanArgs),
     /// Moderate a JSON Lines stream of comments with rules (or AutoModerator's), explaining each decision.
     Moderate(moderate::ModerateArgs),
+    /// Watch mentions for a crisis (alerts, incidents, escalation), or score the detector on a NAB file.
+    Crisis(crisis::CrisisArgs),
 }
 
 /// What can go wrong after the arguments are read.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => schedule::run_backtest(&args),
         Command::Plan(args) => schedule::plan(&args),
         Command::Moderate(args) => moderate::run(&args),
+        Command::Crisis(args) => crisis::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -28,6 +28,9 @@
 
 pub mod detect;
 mod error;
+pub mod incident;
 pub mod nab;
+pub mod signals;
+pub mod watch;
 
 pub use error::{Error, Result};

@@ -1,0 +1,335 @@
+//! `tertulia crisis`: watch a stream of mentions for a crisis, and score the
+//! detector on a NAB file. The demo uses the same [`Watcher`].
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use tertulia_core::Mention;
+use tertulia_crisis::detect::{DetectorConfig, Severity};
+use tertulia_crisis::incident::{Action, Desk, Incident, Level, Playbook, Policy};
+use tertulia_crisis::nab::{
+    CostProfile, LabelledFile, anomaly_scores, fitted, parse_data, score_file,
+};
+use tertulia_crisis::watch::{Watch, WatchConfig};
+use tertulia_sentiment::ByLanguage;
+
+use crate::CliError;
+
+/// Options of `tertulia crisis`.
+#[derive(Debug, Args)]
+pub(crate) struct CrisisArgs {
+    #[command(subcommand)]
+    command: CrisisCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CrisisCommand {
+    /// Read mentions as JSON Lines on standard input; print alerts and escalation steps as they happen.
+    Watch(WatchArgs),
+    /// Run the detector on one NAB data file (timestamp,value): NAB's result rows on standard output.
+    Nab(NabArgs),
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// An escalation policy (YAML or JSON: name, levels, loops, high_urgency_from, playbooks).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// The brand's name, the prefix of alert keys.
+    #[arg(long, default_value = "brand")]
+    brand: String,
+    /// The bucket width in minutes: 5 for a busy brand, 60 for a quiet one (it must divide a day).
+    #[arg(long, default_value_t = 15)]
+    bucket_minutes: i64,
+    /// Print each step as a JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct NabArgs {
+    /// The data file.
+    file: PathBuf,
+    /// NAB's combined_windows.json (or our windows.json) to score against; without it, only the rows are written.
+    #[arg(long)]
+    windows: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: &CrisisArgs) -> Result<(), CliError> {
+    match &args.command {
+        CrisisCommand::Watch(a) => watch(a),
+        CrisisCommand::Nab(a) => nab(a),
+    }
+}
+
+/// The escalation policy of the demo and of `watch` without `--policy`.
+pub(crate) fn default_policy() -> Policy {
+    Policy {
+        name: "community".to_owned(),
+        levels: vec![
+            Level {
+                targets: vec!["community-manager".to_owned()],
+                delay_minutes: 15,
+            },
+            Level {
+                targets: vec!["head-of-communications".to_owned()],
+                delay_minutes: 30,
+            },
+            Level {
+                targets: vec!["crisis-committee".to_owned()],
+                delay_minutes: 60,
+            },
+        ],
+        loops: 1,
+        high_urgency_from: Severity::Error,
+        playbooks: vec![Playbook {
+            severity: Severity::Error,
+            tell: vec!["legal".to_owned()],
+            statement: Some(
+                "We are aware of the conversation about us ({summary}) and are looking into it. \
+                 We will share an update within the hour."
+                    .to_owned(),
+            ),
+        }],
+    }
+}
+
+/// One thing that happened, for people.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Step {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// What a watch saw.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct WatchReport {
+    /// When the first incident opened.
+    pub first_alert: Option<DateTime<Utc>>,
+    pub incidents: Vec<Incident>,
+    /// Alerts and escalation steps, in order.
+    pub steps: Vec<Step>,
+    pub buckets: u64,
+    pub bucket_minutes: i64,
+    /// Mentions that came after their bucket was judged.
+    pub late: u64,
+}
+
+/// Watch and desk together, driven by the mentions' own time.
+pub(crate) struct Watcher {
+    watch: Watch,
+    desk: Desk,
+    bucket: TimeDelta,
+    report: WatchReport,
+}
+
+impl Watcher {
+    pub(crate) fn new(brand: &str, policy: Policy, bucket_minutes: i64) -> Result<Self, CliError> {
+        let mut config = WatchConfig {
+            name: brand.to_owned(),
+            ..WatchConfig::default()
+        };
+        config.signals.bucket_seconds = bucket_minutes * 60;
+        let bucket = TimeDelta::seconds(config.signals.bucket_seconds);
+        let crisis = |e: tertulia_crisis::Error| CliError::Usage(e.to_string());
+        Ok(Watcher {
+            watch: Watch::new(config).map_err(crisis)?,
+            desk: Desk::new(policy).map_err(crisis)?,
+            bucket,
+            report: WatchReport {
+                bucket_minutes,
+                ..WatchReport::default()
+            },
+        })
+    }
+
+    pub(crate) fn demo(brand: &str) -> Self {
+        Self::new(brand, default_policy(), 15).expect("the demo's settings are valid")
+    }
+
+    /// Reads one mention; returns the steps it caused.
+    pub(crate) fn push(&mut self, mention: &Mention) -> Vec<Step> {
+        let steps = match self.watch.push(mention) {
+            Ok(steps) => steps,
+            Err(e) => {
+                return vec![Step {
+                    at: mention.created_at,
+                    text: format!("mention {} skipped: {e}", mention.id),
+                }];
+            }
+        };
+        let from = self.report.steps.len();
+        for step in steps {
+            self.report.buckets += 1;
+            self.report.late += step.bucket.late;
+            let end = step.bucket.start + self.bucket;
+            for alert in &step.alerts {
+                if alert.clear {
+                    self.note(end, format!("cleared: {}", alert.key));
+                }
+                match self.desk.alert(alert) {
+                    Ok(actions) => self.record(end, actions),
+                    Err(e) => self.note(end, format!("alert refused: {e}")),
+                }
+            }
+            let actions = self.desk.tick(end);
+            self.record(end, actions);
+        }
+        self.report.steps[from..].to_vec()
+    }
+
+    fn note(&mut self, at: DateTime<Utc>, text: String) {
+        self.report.steps.push(Step { at, text });
+    }
+
+    fn record(&mut self, at: DateTime<Utc>, actions: Vec<Action>) {
+        for action in actions {
+            let text = match action {
+                Action::Notify(n) => {
+                    if self.report.first_alert.is_none() {
+                        self.report.first_alert = Some(at);
+                    }
+                    format!(
+                        "incident {} [{}] {}: tell {} ({})",
+                        n.incident,
+                        n.severity.name(),
+                        n.dedup_key,
+                        n.targets.join(", "),
+                        n.summary
+                    )
+                }
+                Action::ProposeStatement { incident, text } => {
+                    format!("incident {incident}: holding statement for approval: {text:?}")
+                }
+            };
+            self.note(at, text);
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> WatchReport {
+        if let Ok(steps) = self.watch.flush() {
+            self.report.buckets += steps.len() as u64;
+        }
+        self.report.incidents = self.desk.incidents().cloned().collect();
+        self.report
+    }
+}
+
+fn watch(args: &WatchArgs) -> Result<(), CliError> {
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            serde_saphyr::from_str::<Policy>(&text)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
+        }
+        None => default_policy(),
+    };
+    let mut watcher = Watcher::new(&args.brand, policy, args.bucket_minutes)?;
+    let sentiment = ByLanguage::english_and_spanish();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (n, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line.map_err(|source| CliError::Read {
+            path: "standard input".into(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut mention: Mention = match serde_json::from_str(&line) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("tertulia: line {}: not a mention: {e}", n + 1);
+                continue;
+            }
+        };
+        if mention.sentiment.is_none() {
+            mention.sentiment = Some(
+                sentiment
+                    .scores_in(&mention.text, mention.language.as_ref())
+                    .compound,
+            );
+        }
+        for step in watcher.push(&mention) {
+            print_step(&mut out, &step, args.json)?;
+        }
+        out.flush().map_err(CliError::Stdout)?;
+    }
+    let report = watcher.finish();
+    eprintln!(
+        "tertulia: {} buckets, {} incidents, {} late mentions",
+        report.buckets,
+        report.incidents.len(),
+        report.late
+    );
+    Ok(())
+}
+
+fn print_step(out: &mut impl Write, step: &Step, json: bool) -> Result<(), CliError> {
+    if json {
+        serde_json::to_writer(&mut *out, step).map_err(|e| CliError::Stdout(e.into()))?;
+        writeln!(out).map_err(CliError::Stdout)
+    } else {
+        writeln!(out, "{} {}", step.at.format("%Y-%m-%d %H:%M"), step.text)
+            .map_err(CliError::Stdout)
+    }
+}
+
+fn nab(args: &NabArgs) -> Result<(), CliError> {
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })
+    };
+    let bad = |e: tertulia_crisis::Error| CliError::Usage(format!("{}: {e}", args.file.display()));
+    let rows = parse_data(&read(&args.file)?).map_err(bad)?;
+    let config = fitted(DetectorConfig::default(), &rows).map_err(bad)?;
+    let scores = anomaly_scores(&rows, config).map_err(bad)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "timestamp,value,anomaly_score").map_err(CliError::Stdout)?;
+    for ((at, value), score) in rows.iter().zip(&scores) {
+        writeln!(out, "{},{value},{score}", at.format("%Y-%m-%d %H:%M:%S"))
+            .map_err(CliError::Stdout)?;
+    }
+    out.flush().map_err(CliError::Stdout)?;
+    let Some(path) = &args.windows else {
+        return Ok(());
+    };
+    let all: BTreeMap<String, Vec<[String; 2]>> = serde_json::from_str(&read(path)?)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let name = args
+        .file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let Some(spans) = all
+        .iter()
+        .find(|(k, _)| k.rsplit('/').next() == Some(name))
+        .map(|(_, v)| v)
+    else {
+        return Err(CliError::Usage(format!(
+            "{} has no windows for {name}",
+            path.display()
+        )));
+    };
+    let file = LabelledFile::new(rows, spans).map_err(bad)?;
+    let detections: Vec<bool> = scores.iter().map(|&s| s >= 0.5).collect();
+    for (label, profile) in CostProfile::ALL {
+        let s = score_file(&detections, &file.windows, profile);
+        eprintln!(
+            "{label}: raw score {:.3} ({} of {} windows detected, {} false alarms)",
+            s.raw,
+            s.true_positives,
+            file.windows.len(),
+            s.false_positives
+        );
+    }
+    Ok(())
+}
