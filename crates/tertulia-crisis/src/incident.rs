@@ -459,42 +459,40 @@ impl Desk {
 
     /// Someone takes the incident: escalation stops.
     pub fn acknowledge(&mut self, id: u64, by: &str, now: DateTime<Utc>) -> Result<Vec<Action>> {
-        let incident = self.get_open(id)?;
-        if incident.status == Status::Acknowledged {
+        if self.get_open(id)?.status == Status::Acknowledged {
             return Ok(Vec::new());
         }
-        incident.status = Status::Acknowledged;
-        incident.next_escalation = None;
-        incident.timeline.push(Entry {
-            at: now,
-            event: Event::Acknowledged { by: by.to_owned() },
-        });
-        let incident = incident.clone();
-        Ok(vec![Action::Notify(self.notification(
-            &incident,
-            Change::Acknowledge,
-            now,
-            self.level_targets(&incident),
-        ))])
+        let event = Event::Acknowledged { by: by.to_owned() };
+        self.settle(id, Status::Acknowledged, event, Change::Acknowledge, now)
     }
 
     /// The incident is over; a later alert with its key opens a new one.
     pub fn resolve(&mut self, id: u64, by: &str, now: DateTime<Utc>) -> Result<Vec<Action>> {
+        let event = Event::Resolved { by: by.to_owned() };
+        let actions = self.settle(id, Status::Resolved, event, Change::Resolve, now)?;
+        self.open.remove(&self.incidents[&id].key);
+        Ok(actions)
+    }
+
+    /// Moves an open incident to `status`, stops its escalation, and tells
+    /// its current level.
+    fn settle(
+        &mut self,
+        id: u64,
+        status: Status,
+        event: Event,
+        change: Change,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Action>> {
         let incident = self.get_open(id)?;
-        incident.status = Status::Resolved;
+        incident.status = status;
         incident.next_escalation = None;
-        incident.timeline.push(Entry {
-            at: now,
-            event: Event::Resolved { by: by.to_owned() },
-        });
+        incident.timeline.push(Entry { at: now, event });
         let incident = incident.clone();
-        self.open.remove(&incident.key);
-        Ok(vec![Action::Notify(self.notification(
-            &incident,
-            Change::Resolve,
-            now,
-            self.level_targets(&incident),
-        ))])
+        let targets = self.level_targets(&incident);
+        Ok(vec![Action::Notify(
+            self.notification(&incident, change, now, targets),
+        )])
     }
 
     /// Adds a note to the timeline.
