@@ -43,27 +43,24 @@ fn sentiment(c: &mut Criterion) {
     let mut group = c.benchmark_group("sentiment");
     group.throughput(Throughput::Elements(texts.len() as u64));
     let mut scratch = Scratch::default();
-    group.bench_function("tertulia_english_stream", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| english.scores_with(t, &mut scratch).compound.score())
-                .sum::<f64>()
-        })
-    });
+    for (name, model) in [
+        ("tertulia_english_stream", &english),
+        ("tertulia_spanish_stream", &spanish),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                texts
+                    .iter()
+                    .map(|t| model.scores_with(t, &mut scratch).compound.score())
+                    .sum::<f64>()
+            })
+        });
+    }
     group.bench_function("tertulia_english", |b| {
         b.iter(|| {
             texts
                 .iter()
                 .map(|t| english.scores(t).compound.score())
-                .sum::<f64>()
-        })
-    });
-    group.bench_function("tertulia_spanish_stream", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| spanish.scores_with(t, &mut scratch).compound.score())
                 .sum::<f64>()
         })
     });

@@ -108,8 +108,6 @@ pub(crate) struct Step {
 /// What a watch saw.
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct WatchReport {
-    /// When the first incident opened.
-    pub first_alert: Option<DateTime<Utc>>,
     pub incidents: Vec<Incident>,
     /// Alerts and escalation steps, in order.
     pub steps: Vec<Step>,
@@ -119,11 +117,14 @@ pub(crate) struct WatchReport {
     pub late: u64,
 }
 
-/// Watch and desk together, driven by the mentions' own time.
+/// Watch and desk together, driven by the mentions' own time. Steps are
+/// handed back as they happen, not kept: a watch may run for months.
 pub(crate) struct Watcher {
     watch: Watch,
     desk: Desk,
     bucket: TimeDelta,
+    /// The latest mention time read.
+    latest: DateTime<Utc>,
     report: WatchReport,
 }
 
@@ -140,6 +141,7 @@ impl Watcher {
             watch: Watch::new(config).map_err(crisis)?,
             desk: Desk::new(policy).map_err(crisis)?,
             bucket,
+            latest: DateTime::<Utc>::MIN_UTC,
             report: WatchReport {
                 bucket_minutes,
                 ..WatchReport::default()
@@ -153,69 +155,89 @@ impl Watcher {
 
     /// Reads one mention; returns the steps it caused.
     pub(crate) fn push(&mut self, mention: &Mention) -> Vec<Step> {
-        let steps = match self.watch.push(mention) {
-            Ok(steps) => steps,
+        self.latest = self.latest.max(mention.created_at);
+        let judged = self.watch.push(mention);
+        self.steps(
+            judged,
+            mention.created_at,
+            &format!("mention {} skipped", mention.id),
+        )
+    }
+
+    /// Judges the buckets still open (end of the stream); returns the steps.
+    pub(crate) fn flush(&mut self) -> Vec<Step> {
+        let judged = self.watch.flush();
+        self.steps(judged, self.latest, "the last buckets could not be judged")
+    }
+
+    /// Hands the judged buckets' alerts to the desk and lets it escalate at
+    /// each bucket's end.
+    fn steps(
+        &mut self,
+        judged: tertulia_crisis::Result<Vec<tertulia_crisis::watch::Step>>,
+        at: DateTime<Utc>,
+        failed: &str,
+    ) -> Vec<Step> {
+        let mut out = Vec::new();
+        let judged = match judged {
+            Ok(judged) => judged,
             Err(e) => {
-                return vec![Step {
-                    at: mention.created_at,
-                    text: format!("mention {} skipped: {e}", mention.id),
-                }];
+                out.push(Step {
+                    at,
+                    text: format!("{failed}: {e}"),
+                });
+                return out;
             }
         };
-        let from = self.report.steps.len();
-        for step in steps {
+        for step in judged {
             self.report.buckets += 1;
             self.report.late += step.bucket.late;
             let end = step.bucket.start + self.bucket;
             for alert in &step.alerts {
                 if alert.clear {
-                    self.note(end, format!("cleared: {}", alert.key));
+                    out.push(Step {
+                        at: end,
+                        text: format!("cleared: {}", alert.key),
+                    });
                 }
                 match self.desk.alert(alert) {
-                    Ok(actions) => self.record(end, actions),
-                    Err(e) => self.note(end, format!("alert refused: {e}")),
+                    Ok(actions) => record(&mut out, end, actions),
+                    Err(e) => out.push(Step {
+                        at: end,
+                        text: format!("alert refused: {e}"),
+                    }),
                 }
             }
-            let actions = self.desk.tick(end);
-            self.record(end, actions);
+            record(&mut out, end, self.desk.tick(end));
         }
-        self.report.steps[from..].to_vec()
+        out
     }
 
-    fn note(&mut self, at: DateTime<Utc>, text: String) {
-        self.report.steps.push(Step { at, text });
-    }
-
-    fn record(&mut self, at: DateTime<Utc>, actions: Vec<Action>) {
-        for action in actions {
-            let text = match action {
-                Action::Notify(n) => {
-                    if self.report.first_alert.is_none() {
-                        self.report.first_alert = Some(at);
-                    }
-                    format!(
-                        "incident {} [{}] {}: tell {} ({})",
-                        n.incident,
-                        n.severity.name(),
-                        n.dedup_key,
-                        n.targets.join(", "),
-                        n.summary
-                    )
-                }
-                Action::ProposeStatement { incident, text } => {
-                    format!("incident {incident}: holding statement for approval: {text:?}")
-                }
-            };
-            self.note(at, text);
-        }
-    }
-
-    pub(crate) fn finish(mut self) -> WatchReport {
-        if let Ok(steps) = self.watch.flush() {
-            self.report.buckets += steps.len() as u64;
-        }
+    /// The report, with the steps the caller kept.
+    pub(crate) fn report(mut self, steps: Vec<Step>) -> WatchReport {
         self.report.incidents = self.desk.incidents().cloned().collect();
+        self.report.steps = steps;
         self.report
+    }
+}
+
+/// The desk's actions as steps for people.
+fn record(out: &mut Vec<Step>, at: DateTime<Utc>, actions: Vec<Action>) {
+    for action in actions {
+        let text = match action {
+            Action::Notify(n) => format!(
+                "incident {} [{}] {}: tell {} ({})",
+                n.incident,
+                n.severity.name(),
+                n.dedup_key,
+                n.targets.join(", "),
+                n.summary
+            ),
+            Action::ProposeStatement { incident, text } => {
+                format!("incident {incident}: holding statement for approval: {text:?}")
+            }
+        };
+        out.push(Step { at, text });
     }
 }
 
@@ -261,7 +283,11 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
         }
         out.flush().map_err(CliError::Stdout)?;
     }
-    let report = watcher.finish();
+    for step in watcher.flush() {
+        print_step(&mut out, &step, args.json)?;
+    }
+    out.flush().map_err(CliError::Stdout)?;
+    let report = watcher.report(Vec::new());
     eprintln!(
         "tertulia: {} buckets, {} incidents, {} late mentions",
         report.buckets,

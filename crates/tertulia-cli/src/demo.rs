@@ -225,10 +225,11 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
     };
     let sentiment = ByLanguage::english_and_spanish();
     let mut watch = crate::crisis::Watcher::demo(&sim.config().brand);
+    let mut crisis_steps = Vec::new();
     for (mut mention, planted) in sim.labelled_mentions() {
         progress.reached(mention.created_at);
         sentiment.annotate(std::slice::from_mut(&mut mention));
-        watch.push(&mention);
+        crisis_steps.extend(watch.push(&mention));
         kpis.add_mention(&mention);
         let decision = engine.decide(&Item::from(&mention));
         let acted = decision.action != Action::None;
@@ -271,7 +272,8 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
             }
         }
     }
-    let crisis = watch.finish();
+    crisis_steps.extend(watch.flush());
+    let crisis = watch.report(crisis_steps);
     m.around_crisis = crisis_from.map(|from| Hourly {
         from,
         counts: hourly,

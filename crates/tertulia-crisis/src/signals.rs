@@ -147,6 +147,9 @@ pub struct Signals {
     pending: BTreeMap<i64, BTreeMap<i64, u64>>,
     /// Late mentions not yet reported.
     late: u64,
+    /// Which keywords the current mention named: scratch, rebuilt with the
+    /// matcher after a restore.
+    #[serde(skip)]
     keyword_hits: Vec<bool>,
 }
 
@@ -291,8 +294,7 @@ impl Signals {
                 }
             }
             // Answered by the end of this bucket: out of the backlog.
-            let still = self.unanswered.split_off(&(n + 1));
-            self.unanswered = still;
+            self.unanswered = self.unanswered.split_off(&(n + 1));
             bucket.backlog = self.unanswered.values().sum();
             bucket.late = std::mem::take(&mut self.late);
             out.push(bucket);
