@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use tertulia_core::Mention;
 use tertulia_crisis::detect::{DetectorConfig, Severity};
-use tertulia_crisis::incident::{Action, Desk, Incident, Level, Playbook, Policy};
+use tertulia_crisis::incident::{Action, Desk, Incident, Level, Notification, Playbook, Policy};
 use tertulia_crisis::nab::{
     CostProfile, LabelledFile, anomaly_scores, fitted, parse_data, score_file,
 };
@@ -18,6 +18,7 @@ use tertulia_crisis::watch::{Watch, WatchConfig};
 use tertulia_sentiment::ByLanguage;
 
 use crate::CliError;
+use crate::notify::Sender;
 
 /// Options of `tertulia crisis`.
 #[derive(Debug, Args)]
@@ -48,6 +49,16 @@ struct WatchArgs {
     /// Print each step as a JSON object.
     #[arg(long)]
     json: bool,
+    /// Tell people through the notifiers this file names (YAML or JSON: `retry`, and `notifiers`
+    /// of kind slack, pagerduty or webhook; secrets come from the environment variables it names).
+    #[arg(long)]
+    notify: Option<PathBuf>,
+    /// Keep the outbox in this JSON file: what is not delivered yet is sent by the next run.
+    #[arg(long, requires = "notify")]
+    outbox: Option<PathBuf>,
+    /// After the input ends, how long to keep retrying deliveries still pending, in seconds.
+    #[arg(long, default_value_t = 60, requires = "notify")]
+    drain_seconds: u64,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +114,19 @@ pub(crate) fn default_policy() -> Policy {
 pub(crate) struct Step {
     pub at: DateTime<Utc>,
     pub text: String,
+    /// The notification it is, for the notifiers.
+    #[serde(skip)]
+    pub notification: Option<Notification>,
+}
+
+impl Step {
+    fn text(at: DateTime<Utc>, text: String) -> Self {
+        Step {
+            at,
+            text,
+            notification: None,
+        }
+    }
 }
 
 /// What a watch saw.
@@ -182,10 +206,7 @@ impl Watcher {
         let judged = match judged {
             Ok(judged) => judged,
             Err(e) => {
-                out.push(Step {
-                    at,
-                    text: format!("{failed}: {e}"),
-                });
+                out.push(Step::text(at, format!("{failed}: {e}")));
                 return out;
             }
         };
@@ -195,17 +216,11 @@ impl Watcher {
             let end = step.bucket.start + self.bucket;
             for alert in &step.alerts {
                 if alert.clear {
-                    out.push(Step {
-                        at: end,
-                        text: format!("cleared: {}", alert.key),
-                    });
+                    out.push(Step::text(end, format!("cleared: {}", alert.key)));
                 }
                 match self.desk.alert(alert) {
                     Ok(actions) => record(&mut out, end, actions),
-                    Err(e) => out.push(Step {
-                        at: end,
-                        text: format!("alert refused: {e}"),
-                    }),
+                    Err(e) => out.push(Step::text(end, format!("alert refused: {e}"))),
                 }
             }
             record(&mut out, end, self.desk.tick(end));
@@ -224,20 +239,24 @@ impl Watcher {
 /// The desk's actions as steps for people.
 fn record(out: &mut Vec<Step>, at: DateTime<Utc>, actions: Vec<Action>) {
     for action in actions {
-        let text = match action {
-            Action::Notify(n) => format!(
-                "incident {} [{}] {}: tell {} ({})",
-                n.incident,
-                n.severity.name(),
-                n.dedup_key,
-                n.targets.join(", "),
-                n.summary
+        out.push(match action {
+            Action::Notify(n) => Step {
+                at,
+                text: format!(
+                    "incident {} [{}] {}: tell {} ({})",
+                    n.incident,
+                    n.severity.name(),
+                    n.dedup_key,
+                    n.targets.join(", "),
+                    n.summary
+                ),
+                notification: Some(n),
+            },
+            Action::ProposeStatement { incident, text } => Step::text(
+                at,
+                format!("incident {incident}: holding statement for approval: {text:?}"),
             ),
-            Action::ProposeStatement { incident, text } => {
-                format!("incident {incident}: holding statement for approval: {text:?}")
-            }
-        };
-        out.push(Step { at, text });
+        });
     }
 }
 
@@ -254,6 +273,27 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
         None => default_policy(),
     };
     let mut watcher = Watcher::new(&args.brand, policy, args.bucket_minutes)?;
+    let mut sender = match &args.notify {
+        Some(file) => {
+            let mut s = Sender::open(file, args.outbox.as_deref())?;
+            // What a run before left undelivered goes first.
+            s.deliver()?;
+            Some(s)
+        }
+        None => None,
+    };
+    let mut emit = |out: &mut BufWriter<std::io::StdoutLock<'_>>, steps: Vec<Step>| {
+        for step in steps {
+            print_step(out, &step, args.json)?;
+            if let (Some(s), Some(n)) = (sender.as_mut(), step.notification) {
+                s.push(n)?;
+            }
+        }
+        if let Some(s) = sender.as_mut() {
+            s.deliver()?;
+        }
+        out.flush().map_err(CliError::Stdout)
+    };
     let sentiment = ByLanguage::english_and_spanish();
     let mut out = BufWriter::new(std::io::stdout().lock());
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
@@ -278,15 +318,9 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
                     .compound,
             );
         }
-        for step in watcher.push(&mention) {
-            print_step(&mut out, &step, args.json)?;
-        }
-        out.flush().map_err(CliError::Stdout)?;
+        emit(&mut out, watcher.push(&mention))?;
     }
-    for step in watcher.flush() {
-        print_step(&mut out, &step, args.json)?;
-    }
-    out.flush().map_err(CliError::Stdout)?;
+    emit(&mut out, watcher.flush())?;
     let report = watcher.report(Vec::new());
     eprintln!(
         "tertulia: {} buckets, {} incidents, {} late mentions",
@@ -294,7 +328,30 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
         report.incidents.len(),
         report.late
     );
+    let Some(mut sender) = sender else {
+        return Ok(());
+    };
+    let (pending, failed) = sender.drain(std::time::Duration::from_secs(args.drain_seconds))?;
+    if pending > 0 {
+        if !sender.kept() {
+            return Err(CliError::Usage(format!(
+                "{pending} deliveries still pending and {failed} given up on, and no outbox \
+                 keeps them: run with --outbox FILE"
+            )));
+        }
+        eprintln!("tertulia: {pending} deliveries pending, kept in the outbox for the next run");
+    }
+    if failed > 0 {
+        return Err(gave_up(failed));
+    }
     Ok(())
+}
+
+fn gave_up(failed: usize) -> CliError {
+    CliError::Usage(format!(
+        "{failed} deliveries given up on (see the lines above): fix the notifier and run \
+         again with the same --outbox to send them once more"
+    ))
 }
 
 fn print_step(out: &mut impl Write, step: &Step, json: bool) -> Result<(), CliError> {

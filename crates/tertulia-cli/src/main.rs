@@ -9,6 +9,7 @@ mod demo;
 mod heatmap;
 mod kpi;
 mod moderate;
+mod notify;
 mod output;
 mod schedule;
 mod simulate;

@@ -50,6 +50,7 @@ mod mention;
 mod metrics;
 mod platform;
 mod post;
+mod secret;
 mod time;
 
 pub use account::{Account, Audience, AudienceShare, Author, AuthorFlags};
@@ -59,7 +60,8 @@ pub use mention::{Comment, Mention, MentionKind, Polarity, Sentiment};
 pub use metrics::{Metric, Metrics};
 pub use platform::Platform;
 pub use post::{Post, PostKind};
-pub use time::{Clock, ManualClock, SystemClock, TimeRange, local_instant, time_zone};
+pub use secret::Secret;
+pub use time::{Clock, ManualClock, SystemClock, TimeRange, local_instant, retry_after, time_zone};
 
 /// Re-exported so users name the same `Tz` type the vocabulary uses.
 pub use chrono_tz;

@@ -232,6 +232,32 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     }
 }
 
+/// How long an HTTP `Retry-After` header asks to wait, seen at `now`: the
+/// header holds either whole seconds (`120`) or an HTTP date
+/// (`Wed, 21 Oct 2026 07:28:00 GMT`). A date already past asks for no wait;
+/// a value that is neither is `None`, so the caller falls back on its own
+/// backoff.
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use tertulia_core::retry_after;
+///
+/// let now = Utc.with_ymd_and_hms(2026, 10, 21, 7, 27, 0).unwrap();
+/// assert_eq!(retry_after("120", now), Some(TimeDelta::seconds(120)));
+/// assert_eq!(retry_after("Wed, 21 Oct 2026 07:28:00 GMT", now), Some(TimeDelta::seconds(60)));
+/// assert_eq!(retry_after("soon", now), None);
+/// ```
+pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<TimeDelta> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(TimeDelta::seconds(i64::from(seconds)));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).max(TimeDelta::zero()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +302,19 @@ mod tests {
             let json = serde_json::to_string(&x).unwrap();
             prop_assert_eq!(serde_json::from_str::<TimeRange>(&json).unwrap(), x);
         }
+    }
+
+    #[test]
+    fn reads_seconds_and_dates() {
+        let now = Utc.with_ymd_and_hms(2026, 10, 21, 7, 27, 0).unwrap();
+        assert_eq!(retry_after(" 0 ", now), Some(TimeDelta::zero()));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2026 07:00:00 GMT", now),
+            Some(TimeDelta::zero()),
+            "a date past asks for no wait"
+        );
+        assert_eq!(retry_after("-5", now), None);
+        assert_eq!(retry_after("1.5", now), None);
+        assert_eq!(retry_after("", now), None);
     }
 }

@@ -1,6 +1,6 @@
 //! The one error type of this crate.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// What went wrong in detecting, scoring or escalating.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,6 +32,21 @@ pub enum Error {
         at: DateTime<Utc>,
         /// The count given.
         count: f64,
+    },
+    /// A notifier could not deliver a notification.
+    #[error("{notifier}: {problem}{}", if *.retryable { " (will retry)" } else { " (not retried: fix the notifier's settings)" })]
+    Delivery {
+        /// The notifier's name.
+        notifier: String,
+        /// The HTTP status the receiver answered, if it answered.
+        status: Option<u16>,
+        /// How long the receiver asked to wait before trying again.
+        retry_after: Option<TimeDelta>,
+        /// Whether trying again later can help (a timeout, 429, 5xx), or the
+        /// receiver refused the message itself (any other 4xx).
+        retryable: bool,
+        /// What happened, in words.
+        problem: String,
     },
 }
 

@@ -30,6 +30,7 @@ pub mod detect;
 mod error;
 pub mod incident;
 pub mod nab;
+pub mod notify;
 pub mod signals;
 pub mod watch;
 
