@@ -156,16 +156,36 @@ impl Expected {
 }
 
 /// The seasonal robust baseline: the median and MAD of comparable buckets.
+///
+/// From one bucket to the next, each day's comparable buckets move on by
+/// one: one leaves and one comes in per day. The baseline keeps them sorted
+/// and moves them on in one merge, and reads the MAD off the sorted values
+/// by a binary search, so a bucket costs a pass over `days × (2 ×
+/// neighbours + 1)` values, not a sort.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeasonalBaseline {
     config: BaselineConfig,
     /// Anscombe values by bucket number modulo the span; `None` is missing.
     ring: Vec<Option<f64>>,
-    /// Room for the comparable buckets' keys, kept to save allocations.
+    /// The comparable buckets of the last bucket asked about: derived from
+    /// `ring`, so not serialized (a restored baseline gathers them again).
     #[serde(skip)]
-    scratch: Vec<u64>,
+    window: Window,
     /// The bucket number the next value is for, once one has come.
     next: Option<i64>,
+}
+
+/// The comparable buckets of one bucket, sorted, as the keys of their
+/// Anscombe values (positive floats' bits sort as the floats do).
+#[derive(Debug, Clone, Default)]
+struct Window {
+    /// The bucket they are for, and the newest bucket recorded then.
+    of: Option<(i64, i64)>,
+    keys: Vec<u64>,
+    /// How many are present on each day back (1, 2, ...).
+    per_day: Vec<u32>,
+    /// Room for the next keys.
+    spare: Vec<u64>,
 }
 
 impl SeasonalBaseline {
@@ -174,7 +194,7 @@ impl SeasonalBaseline {
         config.check()?;
         Ok(Self {
             ring: vec![None; config.span()],
-            scratch: Vec::new(),
+            window: Window::default(),
             config,
             next: None,
         })
@@ -186,45 +206,105 @@ impl SeasonalBaseline {
         at.timestamp().div_euclid(self.config.bucket_seconds)
     }
 
+    /// The value of bucket `t` as the key it sorts by, when it is recorded
+    /// and still held, seen when `newest` is the newest bucket.
+    fn key(&self, t: i64, newest: i64) -> Option<u64> {
+        let span = self.ring.len() as i64;
+        (t <= newest && newest - t < span)
+            .then(|| self.ring[t.rem_euclid(span) as usize])
+            .flatten()
+            .map(f64::to_bits)
+    }
+
+    /// Makes `window` hold the comparable buckets of `bucket`: moved on by
+    /// one from the bucket before when it held those, gathered afresh
+    /// otherwise (the first bucket, after a gap, after a restore).
+    fn prepare(&mut self, bucket: i64, newest: i64) {
+        let c = self.config;
+        let (per_day, reach) = (c.per_day() as i64, c.neighbours as i64);
+        if self.window.of == Some((bucket, newest)) {
+            return;
+        }
+        let mut w = std::mem::take(&mut self.window);
+        if w.of.is_some_and(|(b, _)| b == bucket - 1) && newest == bucket - 1 {
+            // Each day: the oldest of its buckets leaves, one comes in. The
+            // one leaving is still in the ring: its slot is reused only by
+            // the bucket after `newest`.
+            // Ring slots counted back from the bucket's own, without a
+            // division per bucket read: all these are recorded and held.
+            let span = self.ring.len();
+            let here = bucket.rem_euclid(span as i64) as usize;
+            let back = |x: usize| {
+                self.ring[if x <= here { here - x } else { here + span - x }].map(f64::to_bits)
+            };
+            let (mut gone, mut came) = ([0u64; MAX_DAYS], [0u64; MAX_DAYS]);
+            let (mut g, mut k) = (0, 0);
+            let (per_day, reach) = (per_day as usize, reach as usize);
+            for day in 1..=c.days {
+                if let Some(key) = back(day * per_day + reach + 1) {
+                    gone[g] = key;
+                    g += 1;
+                    w.per_day[day - 1] -= 1;
+                }
+                if let Some(key) = back(day * per_day - reach) {
+                    came[k] = key;
+                    k += 1;
+                    w.per_day[day - 1] += 1;
+                }
+            }
+            let (gone, came) = (&mut gone[..g], &mut came[..k]);
+            gone.sort_unstable();
+            came.sort_unstable();
+            w.spare.clear();
+            let (mut g, mut k) = (0, 0);
+            for &key in &w.keys {
+                if g < gone.len() && key == gone[g] {
+                    g += 1;
+                    continue;
+                }
+                while k < came.len() && came[k] < key {
+                    w.spare.push(came[k]);
+                    k += 1;
+                }
+                w.spare.push(key);
+            }
+            w.spare.extend_from_slice(&came[k..]);
+            std::mem::swap(&mut w.keys, &mut w.spare);
+        } else {
+            w.keys.clear();
+            w.per_day.clear();
+            for day in 1..=c.days as i64 {
+                let (at, before) = (bucket - day * per_day, w.keys.len());
+                w.keys
+                    .extend((at - reach..=at + reach).filter_map(|t| self.key(t, newest)));
+                w.per_day.push((w.keys.len() - before) as u32);
+            }
+            w.keys.sort_unstable();
+        }
+        w.of = Some((bucket, newest));
+        self.window = w;
+    }
+
     /// What bucket `bucket` is expected to hold, from the buckets before it;
     /// `None` while there is too little history.
     pub fn expected(&mut self, bucket: i64) -> Option<Expected> {
-        let c = &self.config;
-        let (per_day, span) = (c.per_day() as i64, self.ring.len() as i64);
         let newest = self.next? - 1;
-        let ring = &self.ring;
-        let value = |t: i64| {
-            (t <= newest && newest - t < span)
-                .then(|| ring[t.rem_euclid(span) as usize])
-                .flatten()
-        };
-        // Anscombe values are positive, so their bit patterns sort as they
-        // do: integer keys select faster than floats.
-        let keys = &mut self.scratch;
-        keys.clear();
-        let (reach, mut days) = (c.neighbours as i64, 0);
-        for day in 1..=c.days as i64 {
-            let (at, before) = (bucket - day * per_day, keys.len());
-            keys.extend(
-                (at - reach..=at + reach)
-                    .filter_map(value)
-                    .map(f64::to_bits),
-            );
-            days += usize::from(keys.len() > before);
-        }
-        if days < c.min_days {
+        self.prepare(bucket, newest);
+        let c = &self.config;
+        let days = self.window.per_day.iter().filter(|&&n| n > 0).count();
+        let (median, mad) = if days >= c.min_days {
+            median_and_mad(&self.window.keys)
+        } else {
             // Too few days yet: the recent buckets, whatever their time of day.
-            keys.clear();
-            keys.extend(
-                (bucket - c.recent as i64..bucket)
-                    .filter_map(value)
-                    .map(f64::to_bits),
-            );
+            let mut keys: Vec<u64> = (bucket - c.recent as i64..bucket)
+                .filter_map(|t| self.key(t, newest))
+                .collect();
             if keys.len() < c.recent.div_ceil(2) {
                 return None;
             }
-        }
-        let (median, mad) = median_and_mad(keys);
+            keys.sort_unstable();
+            median_and_mad(&keys)
+        };
         Some(Expected {
             median,
             spread: (1.4826 * mad).max(1.0),
@@ -254,41 +334,48 @@ impl SeasonalBaseline {
     }
 }
 
-/// The median and the median absolute deviation of non-empty, non-negative
-/// floats given as their bits (for an even count, each is the mean of the
-/// middle two). The keys end sorted.
-fn median_and_mad(keys: &mut [u64]) -> (f64, f64) {
-    keys.sort_unstable();
+/// The median and the median absolute deviation of sorted, non-empty,
+/// non-negative floats given as their bits (for an even count, each is the
+/// mean of the middle two).
+fn median_and_mad(keys: &[u64]) -> (f64, f64) {
     let n = keys.len();
     let at = |i: usize| f64::from_bits(keys[i]);
     let median = f64::midpoint(at((n - 1) / 2), at(n / 2));
-    // The deviations in order: walking out from the middle, the next one is
-    // the nearer of the two neighbours still to come.
-    let (mut left, mut right) = (n / 2, n / 2);
-    let (mut low, mut high) = (0.0, 0.0);
-    for rank in 0..=n / 2 {
-        let from_left = if left > 0 {
-            median - at(left - 1)
-        } else {
-            f64::INFINITY
-        };
-        let from_right = if right < n {
-            at(right) - median
-        } else {
-            f64::INFINITY
-        };
-        let d = if from_left <= from_right {
-            left -= 1;
-            from_left
-        } else {
-            right += 1;
-            from_right
-        };
-        if rank == (n - 1) / 2 {
-            low = d;
+    // The deviations are two sorted runs: below the middle, read downwards
+    // (`median - a[h-1]`, `median - a[h-2]`, ...), and from it upwards
+    // (`a[h] - median`, ...). The MAD is their middle, found by binary
+    // search for how many of the lower run come first.
+    let h = n / 2;
+    let below = |i: usize| median - at(h - 1 - i);
+    let above = |j: usize| at(h + j) - median;
+    // The deviation of rank `rank` (from 0).
+    let ranked = |rank: usize| {
+        let take = rank + 1;
+        let (mut lo, mut hi) = (take.saturating_sub(n - h), take.min(h));
+        loop {
+            let i = (lo + hi) / 2;
+            let j = take - i;
+            if i < h && j > 0 && above(j - 1) > below(i) {
+                lo = i + 1;
+            } else if i > 0 && j < n - h && below(i - 1) > above(j) {
+                hi = i - 1;
+            } else {
+                let last_below = if i > 0 {
+                    below(i - 1)
+                } else {
+                    f64::NEG_INFINITY
+                };
+                let last_above = if j > 0 {
+                    above(j - 1)
+                } else {
+                    f64::NEG_INFINITY
+                };
+                return last_below.max(last_above);
+            }
         }
-        high = d;
-    }
+    };
+    let low = ranked((n - 1) / 2);
+    let high = if n % 2 == 1 { low } else { ranked(n / 2) };
     (median, f64::midpoint(low, high))
 }
 
@@ -642,6 +729,56 @@ mod tests {
         let mad = (anscombe(20.0) - anscombe(10.0)).min(anscombe(90.0) - anscombe(20.0));
         assert!((e.spread - 1.4826 * mad).abs() < 1e-12);
         assert!((e.count() - 20.0).abs() < 1e-9);
+    }
+
+    /// The median and MAD the plain way: sort the values, sort the
+    /// deviations, take the middles.
+    fn plain_median_and_mad(values: &[f64]) -> (f64, f64) {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = f64::midpoint(v[(n - 1) / 2], v[n / 2]);
+        let mut d: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
+        d.sort_by(f64::total_cmp);
+        (median, f64::midpoint(d[(n - 1) / 2], d[n / 2]))
+    }
+
+    proptest! {
+        #[test]
+        fn the_mad_search_finds_the_middle_deviation(
+            values in proptest::collection::vec(0.0f64..100.0, 1..80),
+            ties in 0usize..4,
+        ) {
+            // Ties are common in counts: round some values to whole numbers.
+            let values: Vec<f64> = values.iter().enumerate()
+                .map(|(i, &x)| if i % 4 < ties { x.round() } else { x })
+                .collect();
+            let mut keys: Vec<u64> = values.iter().map(|x| x.to_bits()).collect();
+            keys.sort_unstable();
+            prop_assert_eq!(median_and_mad(&keys), plain_median_and_mad(&values));
+        }
+
+        #[test]
+        fn the_moving_window_is_the_one_gathered_afresh(
+            counts in proptest::collection::vec(proptest::option::weighted(0.9, 0u32..50), 1..400),
+            neighbours in 0usize..3,
+        ) {
+            // Hourly buckets over a few days, some missing; each bucket's
+            // window, moved on from the one before, against a baseline that
+            // gathers it from scratch (a copy with no window).
+            let config = BaselineConfig { bucket_seconds: 3_600, days: 3, neighbours, min_days: 1, recent: 4 };
+            let mut moving = SeasonalBaseline::new(config).unwrap();
+            let mut bucket = 0;
+            for c in counts {
+                bucket += 1;
+                let Some(c) = c else { continue };
+                let mut fresh = moving.clone();
+                fresh.window = Window::default();
+                prop_assert_eq!(moving.expected(bucket), fresh.expected(bucket));
+                prop_assert_eq!(&moving.window.keys, &fresh.window.keys);
+                moving.record(bucket, f64::from(c)).unwrap();
+            }
+        }
     }
 
     #[test]
