@@ -8,6 +8,12 @@
 //! severity. It does no I/O and reads no clock: time comes with the data, and
 //! every state serializes so a restart goes on where it stopped.
 //!
+//! [`incident`] opens incidents from alerts and escalates them through a
+//! policy; [`notify`] tells people (Slack, PagerDuty, signed webhooks)
+//! through an outbox that loses no alert. The notifiers are the one part that
+//! talks to the network, behind the `http` feature (on by default); their
+//! formats and the outbox are pure and take the time as an argument.
+//!
 //! [`nab`] holds the Numenta Anomaly Benchmark's scorer, so the detector can
 //! be measured as the published ones were (see the README for the table).
 //!

@@ -80,7 +80,7 @@ pub struct Attempt<'a> {
 /// Delivers notifications to one receiver.
 ///
 /// Return `Ok` only once the receiver has the message. An error says, with
-/// [`Error::Delivery`](crate::Error::Delivery)'s `retryable`, whether trying
+/// [`Error::Delivery`]'s `retryable`, whether trying
 /// again later can help; the [`Outbox`] does the retrying.
 ///
 /// ```
