@@ -160,7 +160,7 @@ pub fn local_instant(zone: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
 ///
 /// Code in tertulia never reads the wall clock itself: it is handed a `Clock`.
 /// Programs pass [`SystemClock`]; tests pass a [`ManualClock`] and move it.
-pub trait Clock: Send + Sync {
+pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.
     fn now(&self) -> DateTime<Utc>;
 }
