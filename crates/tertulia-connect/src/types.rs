@@ -400,8 +400,9 @@ impl PostRef {
 pub struct Published {
     /// The posts.
     pub posts: Vec<PostRef>,
-    /// Whether they had been published before, under the same key: the
-    /// platform (or the connector) recognised a repeat.
+    /// Whether they are known to have been published before under the
+    /// same key. `false` may still be a repeat on a platform that answers a
+    /// repeat without saying so (Mastodon).
     pub repeated: bool,
 }
 
