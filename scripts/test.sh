@@ -16,4 +16,45 @@ fi
 # Tests that read the public data sets find them here, or skip with a reason.
 export TERTULIA_DATA="${TERTULIA_DATA:-$(cd .. && pwd)/shared/data}"
 
+# The Bluesky connector's tests run against a real PDS with its PLC
+# directory (@atproto/dev-env, pinned by crates/tertulia-bluesky/pds's lock
+# file), installed here, started on 127.0.0.1 and stopped when the tests end.
+pds_dir=crates/tertulia-bluesky/pds
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "scripts/test.sh: Node.js 20 or newer with npm is needed: the Bluesky tests run a real PDS (Debian: apt-get install nodejs npm)" >&2
+    exit 1
+fi
+if [ ! -f "$pds_dir/node_modules/.package-lock.json" ] \
+    || [ "$pds_dir/package-lock.json" -nt "$pds_dir/node_modules/.package-lock.json" ]; then
+    echo "== installing the test PDS (npm ci in $pds_dir)"
+    # better-sqlite3 builds from source: against the local Node's headers.
+    (cd "$pds_dir" && npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}" \
+        npm ci --no-audit --no-fund --loglevel=error)
+fi
+free_port() {
+    node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+pds_port=$(free_port)
+plc_port=$(free_port)
+pds_log=$(mktemp)
+PDS_PORT=$pds_port PLC_PORT=$plc_port node "$pds_dir/start.mjs" >"$pds_log" 2>&1 &
+pds_pid=$!
+trap 'kill "$pds_pid" 2>/dev/null || true; wait "$pds_pid" 2>/dev/null || true; rm -f "$pds_log"' EXIT
+for _ in $(seq 1 240); do
+    grep -q '"pds"' "$pds_log" && break
+    if ! kill -0 "$pds_pid" 2>/dev/null; then
+        echo "scripts/test.sh: the test PDS did not start:" >&2
+        cat "$pds_log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+if ! grep -q '"pds"' "$pds_log"; then
+    echo "scripts/test.sh: the test PDS did not start within two minutes:" >&2
+    cat "$pds_log" >&2
+    exit 1
+fi
+export TERTULIA_PDS_URL="http://127.0.0.1:$pds_port"
+echo "== test PDS on $TERTULIA_PDS_URL"
+
 cargo test --workspace --all-features
