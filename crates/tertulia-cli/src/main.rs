@@ -4,6 +4,7 @@
 //! gives a one-line error that says what and where, and a non-zero exit.
 
 mod community;
+mod connect;
 mod crisis;
 mod demo;
 mod heatmap;
@@ -44,6 +45,10 @@ enum Command {
     Moderate(moderate::ModerateArgs),
     /// Watch mentions for a crisis (alerts, incidents, escalation), or score the detector on a NAB file.
     Crisis(crisis::CrisisArgs),
+    /// Publish a post or a thread on Bluesky or Mastodon, once (credentials from the environment).
+    Post(connect::PostArgs),
+    /// Print the account's mentions on Bluesky or Mastodon as JSON Lines, newest first.
+    Mentions(connect::MentionsArgs),
 }
 
 /// What can go wrong after the arguments are read.
@@ -107,6 +112,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => schedule::plan(&args),
         Command::Moderate(args) => moderate::run(&args),
         Command::Crisis(args) => crisis::run(&args),
+        Command::Post(args) => connect::post(&args),
+        Command::Mentions(args) => connect::mentions(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,300 @@
+//! `tertulia post` and `tertulia mentions`: publish and listen on Bluesky
+//! or Mastodon. Credentials come from the environment or a credentials
+//! file, never from the command line.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tertulia_bluesky::Bluesky;
+use tertulia_connect::layers::{DryRun, Retry};
+use tertulia_connect::{Connector, ConnectorExt, IdempotencyKey, Media, Part, PublishRequest};
+use tertulia_core::Secret;
+use tertulia_mastodon::Mastodon;
+
+use crate::CliError;
+
+/// A platform with a connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PlatformArg {
+    Bluesky,
+    Mastodon,
+}
+
+/// Options of `tertulia post`.
+#[derive(Debug, Args)]
+pub(crate) struct PostArgs {
+    /// Where to publish.
+    #[arg(long, value_enum)]
+    platform: PlatformArg,
+    /// The text; give it several times, with --thread, for a thread.
+    #[arg(long, required = true)]
+    text: Vec<String>,
+    /// Publish the texts as a thread, each answering the one before.
+    #[arg(long)]
+    thread: bool,
+    /// An image for the first post (give --alt after each).
+    #[arg(long)]
+    image: Vec<PathBuf>,
+    /// The alt text of each image, in order.
+    #[arg(long)]
+    alt: Vec<String>,
+    /// The idempotency key: the same key never publishes twice. By default
+    /// one made from the platform and the content, so running the same
+    /// command again publishes nothing new.
+    #[arg(long)]
+    key: Option<String>,
+    /// Check the post against the platform's limits and publish nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// A credentials file (YAML: `bluesky: {pds, identifier, password}`,
+    /// `mastodon: {url, token}`); the environment fills what it lacks.
+    #[arg(long)]
+    credentials: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Options of `tertulia mentions`.
+#[derive(Debug, Args)]
+pub(crate) struct MentionsArgs {
+    /// Where to listen.
+    #[arg(long, value_enum)]
+    platform: PlatformArg,
+    /// The most mentions to print, newest first.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// See `tertulia post --credentials`.
+    #[arg(long)]
+    credentials: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    #[serde(default)]
+    bluesky: Option<BlueskyCredentials>,
+    #[serde(default)]
+    mastodon: Option<MastodonCredentials>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlueskyCredentials {
+    pds: Option<String>,
+    identifier: Option<String>,
+    password: Option<Secret>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MastodonCredentials {
+    url: Option<String>,
+    token: Option<Secret>,
+}
+
+fn credentials(path: Option<&PathBuf>) -> Result<Credentials, CliError> {
+    let Some(path) = path else {
+        return Ok(Credentials::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_saphyr::from_str(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+}
+
+/// A value from the file, else from the variable `var`.
+fn setting(from_file: Option<String>, var: &str, what: &str) -> Result<String, CliError> {
+    from_file
+        .or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{what}: set {var} (or put it in --credentials FILE)"
+            ))
+        })
+}
+
+fn connect_error(e: tertulia_connect::Error) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// The connector for `platform`; `offline` builds it without a network
+/// call (and without credentials, for a dry run).
+async fn connector(
+    platform: PlatformArg,
+    file: Option<&PathBuf>,
+    offline: bool,
+) -> Result<Arc<dyn Connector>, CliError> {
+    let c = credentials(file)?;
+    Ok(match platform {
+        PlatformArg::Bluesky => {
+            let b = c.bluesky.unwrap_or_default();
+            let pds = b
+                .pds
+                .or_else(|| std::env::var("TERTULIA_BLUESKY_PDS").ok())
+                .unwrap_or_else(|| "https://bsky.social".to_owned());
+            let (identifier, password) = if offline {
+                ("dry-run.invalid".to_owned(), Secret::new("dry-run"))
+            } else {
+                (
+                    setting(
+                        b.identifier,
+                        "TERTULIA_BLUESKY_IDENTIFIER",
+                        "the Bluesky handle",
+                    )?,
+                    Secret::new(setting(
+                        b.password.map(|p| p.expose().to_owned()),
+                        "TERTULIA_BLUESKY_PASSWORD",
+                        "the Bluesky app password",
+                    )?),
+                )
+            };
+            Arc::new(Bluesky::new(&pds, identifier, password).map_err(connect_error)?)
+        }
+        PlatformArg::Mastodon => {
+            let m = c.mastodon.unwrap_or_default();
+            let url = setting(m.url, "TERTULIA_MASTODON_URL", "the Mastodon server")?;
+            if offline {
+                Arc::new(Mastodon::new(&url, "dry-run").map_err(connect_error)?)
+            } else {
+                let token = setting(
+                    m.token.map(|t| t.expose().to_owned()),
+                    "TERTULIA_MASTODON_TOKEN",
+                    "the Mastodon access token",
+                )?;
+                Arc::new(
+                    Mastodon::connect(&url, token)
+                        .await
+                        .map_err(connect_error)?,
+                )
+            }
+        }
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the connector: {e}")))
+}
+
+pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
+    if args.text.len() > 1 && !args.thread {
+        return Err(CliError::Usage(
+            "several --text make a thread: add --thread".into(),
+        ));
+    }
+    if args.image.len() != args.alt.len() {
+        return Err(CliError::Usage(format!(
+            "{} --image and {} --alt: give each image its alt text",
+            args.image.len(),
+            args.alt.len()
+        )));
+    }
+    let mut media = Vec::new();
+    for (path, alt) in args.image.iter().zip(&args.alt) {
+        let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mime = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("png") => "image/png",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("gif") => "image/gif",
+            Some("webp") => "image/webp",
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "{}: only .png, .jpg, .gif and .webp images",
+                    path.display()
+                )));
+            }
+        };
+        media.push(Media {
+            bytes,
+            mime: mime.into(),
+            alt_text: Some(alt.clone()),
+        });
+    }
+    let mut parts: Vec<Part> = args.text.iter().map(|t| Part::from(t.as_str())).collect();
+    parts[0].media = media;
+    let key = match &args.key {
+        Some(k) => k.clone(),
+        None => content_key(args.platform, &parts),
+    };
+    let request = PublishRequest {
+        idempotency_key: IdempotencyKey::new(key).map_err(connect_error)?,
+        parts,
+        reply_to: None,
+    };
+    runtime()?.block_on(async {
+        let inner = connector(args.platform, args.credentials.as_ref(), args.dry_run).await?;
+        let published = if args.dry_run {
+            DryRun::new(inner).publish(&request).await
+        } else {
+            Retry::new(inner).publish(&request).await
+        }
+        .map_err(connect_error)?;
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            serde_json::to_writer(&mut out, &published).map_err(|e| CliError::Stdout(e.into()))?;
+            writeln!(out).map_err(CliError::Stdout)?;
+        } else {
+            let verb = if args.dry_run {
+                "would publish"
+            } else if published.repeated {
+                "already published"
+            } else {
+                "published"
+            };
+            for p in &published.posts {
+                writeln!(out, "{verb} {}", p.url.as_deref().unwrap_or(&p.id))
+                    .map_err(CliError::Stdout)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A key from the platform and the content: the same post, the same key.
+fn content_key(platform: PlatformArg, parts: &[Part]) -> String {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes.iter().chain(&[0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(format!("{platform:?}").as_bytes());
+    for p in parts {
+        eat(p.text.as_bytes());
+        for m in &p.media {
+            eat(&m.bytes);
+            eat(m.alt_text.as_deref().unwrap_or("").as_bytes());
+        }
+    }
+    format!("tertulia-{h:016x}")
+}
+
+pub(crate) fn mentions(args: &MentionsArgs) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let c = Retry::new(connector(args.platform, args.credentials.as_ref(), false).await?);
+        let mut stream = c.all_mentions().take(args.limit);
+        let mut out = std::io::stdout().lock();
+        while let Some(m) = stream.next().await {
+            let m = m.map_err(connect_error)?;
+            serde_json::to_writer(&mut out, &m).map_err(|e| CliError::Stdout(e.into()))?;
+            writeln!(out).map_err(CliError::Stdout)?;
+        }
+        Ok(())
+    })
+}
