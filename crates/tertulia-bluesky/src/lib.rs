@@ -880,6 +880,41 @@ impl Connector for Bluesky {
     }
 }
 
+/// The mentions, replies and quotes in a body of
+/// `app.bsky.notification.listNotifications`; an answer that is not one is
+/// [`Error::Decode`].
+///
+/// ```
+/// let body = r#"{"notifications": [{"uri": "at://did:plc:luis/app.bsky.feed.post/3k", "reason": "mention",
+///     "author": {"did": "did:plc:luis", "handle": "luis.example.com"},
+///     "record": {"text": "@aurora hi", "createdAt": "2026-12-01T10:00:00.000Z"}}], "cursor": "c1"}"#;
+/// let page = tertulia_bluesky::mentions_from_notifications(body).unwrap();
+/// assert_eq!(page.items[0].text, "@aurora hi");
+/// assert!(tertulia_bluesky::mentions_from_notifications("{}").is_err());
+/// ```
+pub fn mentions_from_notifications(body: &str) -> Result<Page<Mention>> {
+    let v: Value = serde_json::from_str(body)
+        .map_err(|e| decode_error("app.bsky.notification.listNotifications", e))?;
+    notifications(&v)
+}
+
+fn notifications(v: &Value) -> Result<Page<Mention>> {
+    let nsid = "app.bsky.notification.listNotifications";
+    let list = v["notifications"]
+        .as_array()
+        .ok_or_else(|| decode_message(nsid, "no notifications"))?;
+    let items = list
+        .iter()
+        .filter(|n| matches!(n["reason"].as_str(), Some("mention" | "reply" | "quote")))
+        .map(|n| mention_of(n, nsid))
+        .collect::<Result<Vec<_>>>()?;
+    let next = v["cursor"]
+        .as_str()
+        .filter(|_| !list.is_empty())
+        .map(|c| Cursor(c.to_owned()));
+    Ok(Page { items, next })
+}
+
 /// A mention from a notification (or a thread reply shaped like one).
 fn mention_of(n: &Value, nsid: &str) -> Result<Mention> {
     let bad = |e: tertulia_core::Error| decode_error(nsid, e);

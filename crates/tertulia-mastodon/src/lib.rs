@@ -549,6 +549,30 @@ struct Notification {
     status: Option<Status>,
 }
 
+/// The mentions in a body of `/api/v1/notifications` (the other kinds of
+/// notification left out); an answer that is not one is [`Error::Decode`].
+///
+/// ```
+/// let body = r#"[{"id": "7", "type": "mention", "status": {"id": "109", "created_at": "2026-12-01T10:00:00Z",
+///     "content": "<p>@aurora hi &amp; bye</p>", "account": {"id": "5", "acct": "luis@other.example"}}}]"#;
+/// let m = tertulia_mastodon::mentions_from_notifications(body).unwrap();
+/// assert_eq!(m[0].text, "@aurora hi & bye");
+/// assert!(tertulia_mastodon::mentions_from_notifications("<html>").is_err());
+/// ```
+pub fn mentions_from_notifications(body: &str) -> Result<Vec<Mention>> {
+    let path = "api/v1/notifications";
+    mentions_of(&decode::<Vec<Notification>>(path, body)?, path)
+}
+
+fn mentions_of(notifications: &[Notification], path: &str) -> Result<Vec<Mention>> {
+    notifications
+        .iter()
+        .filter(|n| n.kind == "mention")
+        .filter_map(|n| n.status.as_ref())
+        .map(|s| s.mention(path))
+        .collect()
+}
+
 #[derive(Debug, Deserialize)]
 struct Context {
     descendants: Vec<Status>,
@@ -677,12 +701,7 @@ impl Connector for Mastodon {
         let (notifications, next): (Vec<Notification>, _) = self
             .listing(path, &[("types[]", "mention".to_owned())], page)
             .await?;
-        let items = notifications
-            .iter()
-            .filter(|n| n.kind == "mention")
-            .filter_map(|n| n.status.as_ref())
-            .map(|s| s.mention(path))
-            .collect::<Result<Vec<_>>>()?;
+        let items = mentions_of(&notifications, path)?;
         Ok(Page { items, next })
     }
 
