@@ -15,7 +15,10 @@ use tertulia_kpi::{
     Breakdown, BusinessHours, GroupKey, GroupReport, Grouping, Kpi, KpiOptions, KpiReport, Kpis,
 };
 use tertulia_moderation::{Action, Decision, Engine, Item, parse_rules};
-use tertulia_schedule::{FitOptions, Outcome, SlotEstimate, SlotStats, SlotWidth};
+use tertulia_schedule::{
+    BestTimes, Channel, Constraints, Draft, FitOptions, Outcome, Planner, QuietHours, SlotEstimate,
+    SlotStats, SlotWidth,
+};
 use tertulia_sentiment::ByLanguage;
 use tertulia_sim::{Evasion, Label, Simulation, Truth};
 
@@ -52,6 +55,8 @@ struct DemoReport {
     moderation: ModerationReport,
     /// What the crisis watch saw and how its incidents escalated.
     crisis: crate::crisis::WatchReport,
+    /// The week after, planned on the learnt best times and published.
+    publishing: PublishingReport,
     planted: Truth,
 }
 
@@ -134,7 +139,7 @@ struct Hourly {
 
 pub(crate) fn run(args: &DemoArgs) -> Result<(), CliError> {
     let sim = args.community.simulation()?;
-    let report = build(&sim, args.json);
+    let report = build(&sim, args.json)?;
     if args.json {
         print_json(&report)
     } else {
@@ -142,7 +147,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), CliError> {
     }
 }
 
-fn build(sim: &Simulation, json: bool) -> DemoReport {
+fn build(sim: &Simulation, json: bool) -> Result<DemoReport, CliError> {
     let truth = sim.truth().clone();
     let progress = Progress::new(sim.period().start(), sim.config().weeks, json);
     progress.phase("simulating posts");
@@ -284,12 +289,13 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         control_kind: true,
         ..FitOptions::default()
     };
-    let best_times = slot_stats
+    let models: Vec<Option<BestTimes>> = slot_stats.iter().map(|s| s.fit(&fit).ok()).collect();
+    let best_times = models
         .iter()
         .zip(&truth.accounts)
         .zip(&outcomes)
-        .filter_map(|((stats, planted), outcome)| {
-            let model = stats.fit(&fit).ok()?;
+        .filter_map(|((model, planted), outcome)| {
+            let model = model.as_ref()?;
             let best = planted.best_slots.first()?;
             let index = SlotWidth::Hour.index(best.weekday, u16::from(best.hour) * 60);
             Some(RecoveredSlots {
@@ -301,7 +307,7 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         })
         .collect();
 
-    DemoReport {
+    Ok(DemoReport {
         seed: truth.seed,
         weeks: sim.config().weeks,
         period: sim.period(),
@@ -313,8 +319,9 @@ fn build(sim: &Simulation, json: bool) -> DemoReport {
         best_times,
         moderation,
         crisis,
+        publishing: publish_next_week(sim, &models, truth.seed)?,
         planted: truth,
-    }
+    })
 }
 
 fn render(r: &DemoReport) -> String {
@@ -563,7 +570,7 @@ fn render(r: &DemoReport) -> String {
         );
     }
     render_crisis(&mut out, r);
-    let _ = writeln!(out, "\nStill to come with its crate: publishing.");
+    render_publishing(&mut out, &r.publishing);
     out
 }
 
@@ -662,5 +669,183 @@ fn label_name(label: Label) -> &'static str {
         Label::Benign => "benign",
         Label::Abusive => "abusive",
         Label::Spam => "spam",
+    }
+}
+
+/// The week after the simulated period, planned and published.
+#[derive(Debug, Serialize)]
+struct PublishingReport {
+    /// Drafts written for the week.
+    drafts: usize,
+    /// Placed on the calendar.
+    placed: usize,
+    /// Posts the platforms hold afterwards.
+    published: usize,
+    /// Publish calls made, retries included.
+    calls: usize,
+    /// Calls that failed and were retried (429s, 503s, answers lost after
+    /// the post was made).
+    failed_calls: usize,
+    /// Posts made twice for one draft.
+    duplicates: usize,
+    /// Each post: channel, local time, the platform's id.
+    posts: Vec<(String, String, String)>,
+}
+
+/// Plans five drafts per account for the week after the simulated period
+/// on each account's learnt best times, then publishes them through
+/// `MemoryConnector` behind the retry layer while one call in three fails.
+fn publish_next_week(
+    sim: &Simulation,
+    models: &[Option<BestTimes>],
+    seed: u64,
+) -> Result<PublishingReport, CliError> {
+    use tertulia_connect::layers::{DefaultRetry, Retry};
+    use tertulia_connect::{
+        Connector, Fault, IdempotencyKey, MemoryConnector, Operation, PublishRequest,
+    };
+
+    let start = sim.period().end();
+    let schedule = |e: tertulia_schedule::Error| CliError::Usage(format!("the demo's plan: {e}"));
+    let channels: Vec<Channel> = sim
+        .accounts()
+        .iter()
+        .map(|a| Channel {
+            id: a.profile.handle.as_str().to_owned(),
+            platform: a.platform.clone(),
+            account: a.profile.handle.as_str().to_owned(),
+            zone: a.time_zone,
+            constraints: Constraints {
+                max_per_day: Some(2),
+                min_gap_minutes: Some(180),
+                quiet_hours: NaiveTime::from_hms_opt(22, 0, 0)
+                    .zip(NaiveTime::from_hms_opt(8, 0, 0))
+                    .map(|(start, end)| QuietHours { start, end }),
+                ..Constraints::default()
+            },
+        })
+        .collect();
+    let mut planner = Planner::new(channels.clone(), start, 7).map_err(schedule)?;
+    for (c, model) in channels.iter().zip(models) {
+        if let Some(m) = model {
+            planner = planner.with_model(&c.id, m.clone()).map_err(schedule)?;
+        }
+    }
+    let drafts: Vec<Draft> = channels
+        .iter()
+        .flat_map(|c| {
+            (1..=5).map(move |i| Draft {
+                id: format!("{}-week-{i}", c.id),
+                platform: c.platform.clone(),
+                channel: Some(c.id.clone()),
+                priority: 0,
+                earliest: start,
+                latest: start + TimeDelta::days(7),
+                evergreen: None,
+            })
+        })
+        .collect();
+    let plan = planner.plan(&drafts, &[]).map_err(schedule)?;
+
+    // One in-memory platform per channel, one call in three failing.
+    let platforms: Vec<MemoryConnector> = channels
+        .iter()
+        .map(|c| MemoryConnector::new().with_platform(c.platform.clone()))
+        .collect();
+    let mut state = seed | 1;
+    for p in &platforms {
+        for _ in 0..40 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let fault = match state % 9 {
+                0 => Fault::RateLimited {
+                    retry_after: None,
+                    reset_in: None,
+                },
+                1 => Fault::Upstream(503),
+                2 => Fault::LostResponse,
+                _ => Fault::Pass,
+            };
+            p.inject(Operation::Publish, fault);
+        }
+    }
+    let policy = DefaultRetry {
+        min_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(4),
+        max_retries: 20,
+        ..DefaultRetry::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the demo's publisher: {e}")))?;
+    let mut posts = Vec::new();
+    runtime.block_on(async {
+        for a in &plan.assignments {
+            let at = channels
+                .iter()
+                .position(|c| c.id == a.channel)
+                .expect("a planned channel");
+            let connector = Retry::with_policy(platforms[at].clone(), policy);
+            let key =
+                IdempotencyKey::new(a.draft.clone()).map_err(|e| CliError::Usage(e.to_string()))?;
+            let text = format!("{} ({})", a.draft, a.local);
+            let published = connector
+                .publish(&PublishRequest::text(key, text))
+                .await
+                .map_err(|e| CliError::Usage(format!("publishing {}: {e}", a.draft)))?;
+            posts.push((
+                a.channel.clone(),
+                a.local.clone(),
+                published.posts[0].id.clone(),
+            ));
+        }
+        Ok::<(), CliError>(())
+    })?;
+    let held: Vec<_> = platforms.iter().flat_map(MemoryConnector::posts).collect();
+    let mut keys: Vec<(String, String)> = platforms
+        .iter()
+        .zip(&channels)
+        .flat_map(|(p, c)| {
+            p.posts()
+                .into_iter()
+                .map(move |s| (c.id.clone(), s.key.as_str().to_owned()))
+        })
+        .collect();
+    keys.sort();
+    let distinct = {
+        let mut k = keys.clone();
+        k.dedup();
+        k.len()
+    };
+    let calls: usize = platforms.iter().map(|p| p.calls(Operation::Publish)).sum();
+    Ok(PublishingReport {
+        drafts: drafts.len(),
+        placed: plan.assignments.len(),
+        published: held.len(),
+        calls,
+        // Each publish ends with one call that succeeded.
+        failed_calls: calls - plan.assignments.len(),
+        duplicates: keys.len() - distinct,
+        posts,
+    })
+}
+
+fn render_publishing(out: &mut String, p: &PublishingReport) {
+    let _ = writeln!(
+        out,
+        "\nPublishing the week after (planned on the learnt best times, through MemoryConnector with retries):"
+    );
+    let _ = writeln!(
+        out,
+        "  {} drafts, {} placed, {} published; {} of {} calls failed and were retried; {} posted twice",
+        p.drafts, p.placed, p.published, p.failed_calls, p.calls, p.duplicates
+    );
+    for (channel, local, id) in p.posts.iter().take(6) {
+        let _ = writeln!(out, "  {channel:<20} {local:<40} {id}");
+    }
+    if p.posts.len() > 6 {
+        let _ = writeln!(out, "  … and {} more", p.posts.len() - 6);
     }
 }

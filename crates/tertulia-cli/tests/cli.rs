@@ -33,6 +33,16 @@ fn demo_json_is_valid_and_the_same_every_time() {
     assert_eq!(report["accounts"].as_array().unwrap().len(), 3);
     assert!(report["mentions"]["total"].as_u64().unwrap() > 1_000);
     assert!(report["planted"]["crisis"]["start"].is_string());
+    // The week after is published through the in-memory platform, faults
+    // and all, each planned post once.
+    let p = &report["publishing"];
+    assert_eq!(p["published"], p["placed"]);
+    assert!(p["placed"].as_u64().unwrap() > 0);
+    assert!(
+        p["failed_calls"].as_u64().unwrap() > 0,
+        "the faults were met"
+    );
+    assert_eq!(p["duplicates"], 0);
 
     let other = tertulia(&["demo", "--seed", "8", "--json"]);
     assert_ne!(first.stdout, other.stdout);
