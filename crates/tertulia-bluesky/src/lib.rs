@@ -484,6 +484,48 @@ impl Bluesky {
         Ok(Page { items, next })
     }
 
+    /// The account's feed as the AppView shows it (its posts and reposts,
+    /// newest first), as `at://` URIs and texts; needs an AppView.
+    pub async fn author_feed(&self, page: &PageRequest) -> Result<Page<OwnPost>> {
+        self.appview_call(Capability::Mentions)?;
+        let session = self.session().await?;
+        let nsid = "app.bsky.feed.getAuthorFeed";
+        let mut query = vec![
+            ("actor", session.did.clone()),
+            ("limit", page.limit.unwrap_or(50).clamp(1, 100).to_string()),
+        ];
+        if let Some(Cursor(c)) = &page.cursor {
+            query.push(("cursor", c.clone()));
+        }
+        let v = self.xrpc(Method::GET, nsid, &query, Body::None).await?;
+        let feed = v["feed"]
+            .as_array()
+            .ok_or_else(|| decode_message(nsid, "no feed"))?;
+        let items = feed
+            .iter()
+            .map(|f| {
+                let post = &f["post"];
+                Ok(OwnPost {
+                    post: post_ref(post, nsid, &session.handle)?,
+                    text: post["record"]["text"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    created_at: post["record"]["createdAt"]
+                        .as_str()
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&Utc)),
+                    record: post["record"].clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let next = v["cursor"]
+            .as_str()
+            .filter(|_| !items.is_empty())
+            .map(|c| Cursor(c.to_owned()));
+        Ok(Page { items, next })
+    }
+
     fn appview_call(&self, capability: Capability) -> Result<()> {
         if self.appview.is_some() {
             Ok(())
