@@ -451,37 +451,25 @@ impl Bluesky {
     pub async fn posts(&self, page: &PageRequest) -> Result<Page<OwnPost>> {
         let session = self.session().await?;
         let nsid = "com.atproto.repo.listRecords";
-        let mut query = vec![
-            ("repo", session.did.clone()),
-            ("collection", POSTS.to_owned()),
-            ("limit", page.limit.unwrap_or(50).clamp(1, 100).to_string()),
-        ];
-        if let Some(Cursor(c)) = &page.cursor {
-            query.push(("cursor", c.clone()));
-        }
+        let query = page_query(
+            [
+                ("repo", session.did.clone()),
+                ("collection", POSTS.to_owned()),
+            ],
+            page,
+        );
         let v = self.xrpc(Method::GET, nsid, &query, Body::None).await?;
         let records = v["records"]
             .as_array()
             .ok_or_else(|| decode_message(nsid, "no records"))?;
         let items = records
             .iter()
-            .map(|r| {
-                Ok(OwnPost {
-                    post: post_ref(r, nsid, &session.handle)?,
-                    text: r["value"]["text"].as_str().unwrap_or_default().to_owned(),
-                    created_at: r["value"]["createdAt"]
-                        .as_str()
-                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                        .map(|t| t.with_timezone(&Utc)),
-                    record: r["value"].clone(),
-                })
-            })
+            .map(|r| OwnPost::of(r, &r["value"], nsid, &session.handle))
             .collect::<Result<Vec<_>>>()?;
-        let next = v["cursor"]
-            .as_str()
-            .filter(|_| !items.is_empty())
-            .map(|c| Cursor(c.to_owned()));
-        Ok(Page { items, next })
+        Ok(Page {
+            next: next_cursor(&v, items.len()),
+            items,
+        })
     }
 
     /// The account's feed as the AppView shows it (its posts and reposts,
@@ -490,40 +478,19 @@ impl Bluesky {
         self.appview_call(Capability::Mentions)?;
         let session = self.session().await?;
         let nsid = "app.bsky.feed.getAuthorFeed";
-        let mut query = vec![
-            ("actor", session.did.clone()),
-            ("limit", page.limit.unwrap_or(50).clamp(1, 100).to_string()),
-        ];
-        if let Some(Cursor(c)) = &page.cursor {
-            query.push(("cursor", c.clone()));
-        }
+        let query = page_query([("actor", session.did.clone())], page);
         let v = self.xrpc(Method::GET, nsid, &query, Body::None).await?;
         let feed = v["feed"]
             .as_array()
             .ok_or_else(|| decode_message(nsid, "no feed"))?;
         let items = feed
             .iter()
-            .map(|f| {
-                let post = &f["post"];
-                Ok(OwnPost {
-                    post: post_ref(post, nsid, &session.handle)?,
-                    text: post["record"]["text"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    created_at: post["record"]["createdAt"]
-                        .as_str()
-                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                        .map(|t| t.with_timezone(&Utc)),
-                    record: post["record"].clone(),
-                })
-            })
+            .map(|f| OwnPost::of(&f["post"], &f["post"]["record"], nsid, &session.handle))
             .collect::<Result<Vec<_>>>()?;
-        let next = v["cursor"]
-            .as_str()
-            .filter(|_| !items.is_empty())
-            .map(|c| Cursor(c.to_owned()));
-        Ok(Page { items, next })
+        Ok(Page {
+            next: next_cursor(&v, items.len()),
+            items,
+        })
     }
 
     fn appview_call(&self, capability: Capability) -> Result<()> {
@@ -546,6 +513,18 @@ pub struct OwnPost {
     pub created_at: Option<DateTime<Utc>>,
     /// The whole record (facets, reply, embed).
     pub record: Value,
+}
+
+impl OwnPost {
+    /// From a `{uri, cid}` answer and its record.
+    fn of(v: &Value, record: &Value, nsid: &str, handle: &str) -> Result<Self> {
+        Ok(OwnPost {
+            post: post_ref(v, nsid, handle)?,
+            text: record["text"].as_str().unwrap_or_default().to_owned(),
+            created_at: created_at(record),
+            record: record.clone(),
+        })
+    }
 }
 
 fn decode_error(nsid: &str, e: impl std::fmt::Display) -> Error {
@@ -793,13 +772,7 @@ impl Connector for Bluesky {
                     repeats += usize::from(repeated);
                     posts.push(post);
                 }
-                Err(e) if posts.is_empty() => return Err(e),
-                Err(e) => {
-                    return Err(Error::PartialPublish {
-                        published: posts,
-                        source: Box::new(e),
-                    });
-                }
+                Err(e) => return Err(Error::partial(posts, e)),
             }
         }
         Ok(Published {
@@ -838,24 +811,10 @@ impl Connector for Bluesky {
     async fn mentions(&self, page: &PageRequest) -> Result<Page<Mention>> {
         self.appview_call(Capability::Mentions)?;
         let nsid = "app.bsky.notification.listNotifications";
-        let mut query = vec![("limit", page.limit.unwrap_or(50).clamp(1, 100).to_string())];
-        if let Some(Cursor(c)) = &page.cursor {
-            query.push(("cursor", c.clone()));
-        }
-        let v = self.xrpc(Method::GET, nsid, &query, Body::None).await?;
-        let list = v["notifications"]
-            .as_array()
-            .ok_or_else(|| decode_message(nsid, "no notifications"))?;
-        let items = list
-            .iter()
-            .filter(|n| matches!(n["reason"].as_str(), Some("mention" | "reply" | "quote")))
-            .map(|n| mention_of(n, nsid))
-            .collect::<Result<Vec<_>>>()?;
-        let next = v["cursor"]
-            .as_str()
-            .filter(|_| !list.is_empty())
-            .map(|c| Cursor(c.to_owned()));
-        Ok(Page { items, next })
+        let v = self
+            .xrpc(Method::GET, nsid, &page_query([], page), Body::None)
+            .await?;
+        notifications(&v)
     }
 
     async fn replies(&self, post: &PostRef, page: &PageRequest) -> Result<Page<Mention>> {
@@ -950,11 +909,40 @@ fn notifications(v: &Value) -> Result<Page<Mention>> {
         .filter(|n| matches!(n["reason"].as_str(), Some("mention" | "reply" | "quote")))
         .map(|n| mention_of(n, nsid))
         .collect::<Result<Vec<_>>>()?;
-    let next = v["cursor"]
+    Ok(Page {
+        next: next_cursor(v, list.len()),
+        items,
+    })
+}
+
+/// The query of a listing: `fixed`, then the page's limit (50 unless it
+/// says, at most 100) and cursor.
+fn page_query<const N: usize>(
+    fixed: [(&'static str, String); N],
+    page: &PageRequest,
+) -> Vec<(&'static str, String)> {
+    let mut query = Vec::from(fixed);
+    query.push(("limit", page.limit.unwrap_or(50).clamp(1, 100).to_string()));
+    if let Some(Cursor(c)) = &page.cursor {
+        query.push(("cursor", c.clone()));
+    }
+    query
+}
+
+/// The cursor of a listing's next page: none after an empty page.
+fn next_cursor(v: &Value, read: usize) -> Option<Cursor> {
+    v["cursor"]
         .as_str()
-        .filter(|_| !list.is_empty())
-        .map(|c| Cursor(c.to_owned()));
-    Ok(Page { items, next })
+        .filter(|_| read > 0)
+        .map(|c| Cursor(c.to_owned()))
+}
+
+/// A record's `createdAt`.
+fn created_at(record: &Value) -> Option<DateTime<Utc>> {
+    record["createdAt"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// A mention from a notification (or a thread reply shaped like one).
@@ -971,11 +959,7 @@ fn mention_of(n: &Value, nsid: &str) -> Result<Mention> {
         .as_str()
         .ok_or_else(|| decode_message(nsid, "no uri"))?;
     let record = &n["record"];
-    let created_at = record["createdAt"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| decode_message(nsid, "no createdAt"))?;
+    let created_at = created_at(record).ok_or_else(|| decode_message(nsid, "no createdAt"))?;
     let mut m = Mention::new(
         MentionId::new(uri).map_err(bad)?,
         Platform::Bluesky,

@@ -117,6 +117,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error of a publish that failed with `source` after `published`
+    /// parts went out: `source` itself when none did, else
+    /// [`Error::PartialPublish`], so the thread can resume.
+    pub fn partial(published: Vec<PostRef>, source: Error) -> Error {
+        if published.is_empty() {
+            source
+        } else {
+            Error::PartialPublish {
+                published,
+                source: Box::new(source),
+            }
+        }
+    }
+
     /// Whether the same call may succeed later: rate limits, 5xx and 408,
     /// transport failures, and a partial publish whose cause is one of those.
     pub fn is_retryable(&self) -> bool {

@@ -673,13 +673,7 @@ impl Connector for Mastodon {
             .await;
             match sent {
                 Ok(status) => posts.push(status.post()),
-                Err(e) if posts.is_empty() => return Err(e),
-                Err(e) => {
-                    return Err(Error::PartialPublish {
-                        published: posts,
-                        source: Box::new(e),
-                    });
-                }
+                Err(e) => return Err(Error::partial(posts, e)),
             }
         }
         // Mastodon answers a repeated key with the status it made before,

@@ -40,6 +40,26 @@ mod retry;
 
 pub use retry::{DefaultRetry, Retry, RetryPolicy};
 
+/// The four methods that say what a layer's connector is: what the inner
+/// one says.
+macro_rules! describe_as_inner {
+    () => {
+        fn platform(&self) -> Platform {
+            self.inner.platform()
+        }
+        fn capabilities(&self) -> Capabilities {
+            self.inner.capabilities()
+        }
+        fn limits(&self) -> Limits {
+            self.inner.limits()
+        }
+        fn validate(&self, r: &PublishRequest) -> Result<()> {
+            self.inner.validate(r)
+        }
+    };
+}
+pub(crate) use describe_as_inner;
+
 /// What a wrapping layer does around each call of its connector.
 #[async_trait]
 trait Around: Send + Sync {
@@ -57,18 +77,7 @@ macro_rules! around_connector {
     ($layer:ident) => {
         #[async_trait]
         impl<C: Connector> Connector for $layer<C> {
-            fn platform(&self) -> Platform {
-                self.inner.platform()
-            }
-            fn capabilities(&self) -> Capabilities {
-                self.inner.capabilities()
-            }
-            fn limits(&self) -> Limits {
-                self.inner.limits()
-            }
-            fn validate(&self, r: &PublishRequest) -> Result<()> {
-                self.inner.validate(r)
-            }
+            describe_as_inner!();
             async fn publish(&self, r: &PublishRequest) -> Result<Published> {
                 let d = || format!("{r:?}");
                 self.around(Operation::Publish, &d, self.inner.publish(r))
@@ -323,18 +332,7 @@ impl<C: Connector> DryRun<C> {
 
 #[async_trait]
 impl<C: Connector> Connector for DryRun<C> {
-    fn platform(&self) -> Platform {
-        self.inner.platform()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    fn limits(&self) -> Limits {
-        self.inner.limits()
-    }
-    fn validate(&self, r: &PublishRequest) -> Result<()> {
-        self.inner.validate(r)
-    }
+    describe_as_inner!();
     async fn publish(&self, r: &PublishRequest) -> Result<Published> {
         self.inner.validate(r)?;
         Ok(Published {

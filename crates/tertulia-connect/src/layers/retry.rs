@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use backon::{ExponentialBuilder, Retryable};
 use tertulia_core::{Clock, Mention, Platform, SystemClock};
 
+use super::describe_as_inner;
 use crate::connector::Connector;
 use crate::error::{Error, Result};
 use crate::types::{
@@ -135,18 +136,7 @@ impl<C: Connector> Retry<C> {
 
 #[async_trait]
 impl<C: Connector> Connector for Retry<C> {
-    fn platform(&self) -> Platform {
-        self.inner.platform()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    fn limits(&self) -> Limits {
-        self.inner.limits()
-    }
-    fn validate(&self, r: &PublishRequest) -> Result<()> {
-        self.inner.validate(r)
-    }
+    describe_as_inner!();
     async fn publish(&self, r: &PublishRequest) -> Result<Published> {
         // Invalid input never reaches the platform, however often asked.
         self.inner.validate(r)?;
