@@ -8,7 +8,8 @@
 //!   it stopped.
 //! - Media go up through `/api/v2/media` with their description (alt text);
 //!   the connector waits while the server processes them.
-//! - Mentions are the `mention` notifications, paged by the `Link` header;
+//! - Mentions are the `mention` notifications, and [`Mastodon::statuses`]
+//!   the account's own statuses, both paged by the `Link` header;
 //!   replies come from `/api/v1/statuses/:id/context`; counts from the
 //!   status; the account's figures from `verify_credentials`.
 //! - [`Mastodon::connect`] reads the instance's own limits
@@ -89,6 +90,19 @@ pub struct Mastodon {
     /// How often, and how long in all, to ask whether media are processed.
     media_poll: Duration,
     media_wait: Duration,
+}
+
+/// One of the account's own statuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnStatus {
+    /// How it is referred to.
+    pub post: PostRef,
+    /// Its text (the HTML read as text).
+    pub text: String,
+    /// When it was posted.
+    pub created_at: DateTime<Utc>,
+    /// The status it answers, if any.
+    pub in_reply_to: Option<String>,
 }
 
 /// Mastodon's defaults, for a server that does not say its own.
@@ -293,6 +307,26 @@ impl Mastodon {
             }
         }
         Ok(attachment.id)
+    }
+
+    /// The account's own statuses, newest first, paged by the `Link`
+    /// header: each with its text and when it was posted.
+    pub async fn statuses(&self, page: &PageRequest) -> Result<Page<OwnStatus>> {
+        let me: Account = self
+            .call(Method::GET, "api/v1/accounts/verify_credentials", None)
+            .await?;
+        let path = format!("api/v1/accounts/{}/statuses", me.id);
+        let (statuses, next): (Vec<Status>, _) = self.listing(&path, &[], page).await?;
+        let items = statuses
+            .iter()
+            .map(|s| OwnStatus {
+                post: s.post(),
+                text: text_of(&s.content),
+                created_at: s.created_at,
+                in_reply_to: s.in_reply_to_id.clone(),
+            })
+            .collect();
+        Ok(Page { items, next })
     }
 
     fn status_id<'a>(&self, post: &'a PostRef) -> Result<&'a str> {

@@ -197,6 +197,21 @@ impl Respond for Fake {
                 }
                 t
             }
+            ("GET", ["api", "v1", "accounts", "1", "statuses"]) => {
+                let q: HashMap<String, String> = r.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+                let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(20);
+                let max_id: Option<u64> = q.get("max_id").and_then(|m| m.parse().ok());
+                let page: Vec<Value> = s.statuses.iter().rev()
+                    .filter(|x| x["account"]["id"] == "1")
+                    .filter(|x| max_id.is_none_or(|m| x["id"].as_str().unwrap().parse::<u64>().unwrap() < m))
+                    .take(limit).cloned().collect();
+                let mut t = ResponseTemplate::new(200).set_body_json(&page);
+                if let Some(last) = page.last() {
+                    let next = format!("<{}/api/v1/accounts/1/statuses?max_id={}>; rel=\"next\"", self.base, last["id"].as_str().unwrap());
+                    t = t.insert_header("Link", next.as_str());
+                }
+                t
+            }
             ("GET", ["api", "v1", "accounts", "verify_credentials"]) => {
                 ResponseTemplate::new(200).set_body_json(account("1", "aurora"))
             }
@@ -340,6 +355,42 @@ async fn mentions_page_by_the_link_header() {
     assert_eq!(page.items[0].author.followers, Some(310));
     let all: Vec<_> = m.all_mentions().collect::<Vec<_>>().await;
     assert_eq!(all.len(), 7);
+    // The account's own statuses, two a page.
+    for i in 0..3 {
+        m.publish_text(key(&format!("own{i}")), &format!("own {i}"))
+            .await
+            .unwrap();
+    }
+    let first = m
+        .statuses(&tertulia_connect::PageRequest {
+            cursor: None,
+            limit: Some(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>(),
+        ["own 2", "own 1"]
+    );
+    let second = m
+        .statuses(&tertulia_connect::PageRequest {
+            cursor: first.next,
+            limit: Some(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        second
+            .items
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>(),
+        ["own 0"]
+    );
     let metrics = m.account_metrics().await.unwrap();
     assert_eq!((metrics.followers, metrics.posts), (Some(310), Some(40)));
 }
