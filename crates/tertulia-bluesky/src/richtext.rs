@@ -88,17 +88,21 @@ pub fn spans(text: &str) -> Vec<Span> {
     out
 }
 
-/// Trailing characters that end a sentence, not a link or a handle.
-fn trim_trailing(s: &str) -> &str {
-    let mut s = s.trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
-    // A closing bracket belongs to the link only if it opened one.
-    while let Some(stripped) = s.strip_suffix(')') {
-        if s.matches('(').count() >= s.matches(')').count() {
-            break;
+/// Without the trailing characters that end a sentence, not a link: `.`,
+/// `,`, `;`, `:`, `!`, `?`, quotes, and a closing bracket that opened
+/// nothing, until none is left (so trimming again changes nothing).
+fn trim_trailing(mut s: &str) -> &str {
+    loop {
+        let t = s.trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
+        let t = match t.strip_suffix(')') {
+            Some(shorter) if t.matches('(').count() < t.matches(')').count() => shorter,
+            _ => t,
+        };
+        if t.len() == s.len() {
+            return s;
         }
-        s = stripped.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+        s = t;
     }
-    s
 }
 
 fn link(rest: &str) -> Option<(usize, Feature)> {
@@ -171,6 +175,16 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn trimming_a_link_is_done_once_and_for_all() {
+        // Found by the fuzzer: a quote before an unopened bracket.
+        let text = "@2.nR'https:///'ϼü')";
+        let s = spans(text);
+        let link = &text[s[1].at.byte_start..s[1].at.byte_end];
+        assert_eq!(link, "https:///'ϼü");
+        assert_eq!(spans(link)[0].feature, s[1].feature);
     }
 
     #[test]
