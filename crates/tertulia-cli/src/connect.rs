@@ -154,7 +154,13 @@ async fn connector(
                     )?),
                 )
             };
-            Arc::new(Bluesky::new(&pds, identifier, password).map_err(connect_error)?)
+            // Reading goes through the AppView the PDS proxies to, as a
+            // Bluesky PDS does; publishing needs none.
+            Arc::new(
+                Bluesky::new(&pds, identifier, password)
+                    .map_err(connect_error)?
+                    .with_appview(),
+            )
         }
         PlatformArg::Mastodon => {
             let m = c.mastodon.unwrap_or_default();

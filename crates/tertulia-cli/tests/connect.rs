@@ -174,11 +174,11 @@ async fn posting_on_the_test_pds_is_once_per_content() {
         "the same content, the same post"
     );
     assert!(!text(&first.stderr).contains(password));
-    // No AppView on the test PDS: mentions cannot be read, and it says so.
+    // No AppView behind the test PDS: mentions cannot be read, and it says so.
     let o = tertulia(&["mentions", "--platform", "bluesky"], &env);
     assert!(!o.status.success());
     assert!(
-        text(&o.stderr).contains("Mentions is not supported"),
+        text(&o.stderr).contains("unavailable"),
         "{}",
         text(&o.stderr)
     );
