@@ -45,6 +45,37 @@ fn pagerduty(server: &MockServer) -> HttpNotifier<PagerDuty> {
     HttpNotifier::new("pagerduty", format).unwrap()
 }
 
+/// PagerDuty at `server`, and an outbox holding one trigger for it.
+fn one_trigger(server: &MockServer) -> (Notifiers, Outbox) {
+    let notifiers = Notifiers::new().with(pagerduty(server)).unwrap();
+    let mut outbox = Outbox::new(Retry::default()).unwrap();
+    outbox.push(
+        notification(1, "aurora:volume", Change::Trigger),
+        &notifiers,
+        t0(),
+    );
+    (notifiers, outbox)
+}
+
+/// `server` answers `first` to its first `times` requests, then `then`.
+async fn answers_then(
+    server: &MockServer,
+    first: ResponseTemplate,
+    times: u64,
+    then: ResponseTemplate,
+) {
+    Mock::given(method("POST"))
+        .respond_with(first)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(then)
+        .mount(server)
+        .await;
+}
+
 fn bodies(requests: &[Request]) -> Vec<Value> {
     requests
         .iter()
@@ -218,16 +249,13 @@ async fn signed_webhook_verifies_on_the_receiving_side() {
 async fn busy_and_broken_receivers_are_retried_with_backoff() {
     let server = MockServer::start().await;
     // 503 twice, then taken.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("maintenance"))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(202))
-        .mount(&server)
-        .await;
+    answers_then(
+        &server,
+        ResponseTemplate::new(503).set_body_string("maintenance"),
+        2,
+        ResponseTemplate::new(202),
+    )
+    .await;
     let notifiers = Notifiers::new().with(pagerduty(&server)).unwrap();
     let retry = Retry::default();
     let mut outbox = Outbox::new(retry).unwrap();
@@ -275,23 +303,14 @@ async fn busy_and_broken_receivers_are_retried_with_backoff() {
 #[tokio::test]
 async fn retry_after_is_honoured_when_longer_than_the_backoff() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(202))
-        .mount(&server)
-        .await;
-    let notifiers = Notifiers::new().with(pagerduty(&server)).unwrap();
-    let mut outbox = Outbox::new(Retry::default()).unwrap();
-    outbox.push(
-        notification(1, "aurora:volume", Change::Trigger),
-        &notifiers,
-        t0(),
-    );
+    answers_then(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "120"),
+        1,
+        ResponseTemplate::new(202),
+    )
+    .await;
+    let (notifiers, mut outbox) = one_trigger(&server);
     let outcomes = outbox.deliver(&notifiers, t0()).await;
     let [Outcome::Retrying(d)] = &outcomes[..] else {
         panic!("{outcomes:?}")
@@ -321,13 +340,7 @@ async fn a_refusal_is_never_retried_and_is_kept_for_a_person() {
         ))
         .mount(&server)
         .await;
-    let notifiers = Notifiers::new().with(pagerduty(&server)).unwrap();
-    let mut outbox = Outbox::new(Retry::default()).unwrap();
-    outbox.push(
-        notification(1, "aurora:volume", Change::Trigger),
-        &notifiers,
-        t0(),
-    );
+    let (notifiers, mut outbox) = one_trigger(&server);
     let outcomes = outbox.deliver(&notifiers, t0()).await;
     assert!(
         matches!(&outcomes[..], [Outcome::GaveUp(d)] if d.problem.as_deref().unwrap().contains("answered 400")),
