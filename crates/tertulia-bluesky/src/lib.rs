@@ -112,6 +112,7 @@ pub struct Bluesky {
 }
 
 /// A body for an XRPC call.
+#[derive(Clone, Copy)]
 enum Body<'a> {
     None,
     Json(&'a Value),
@@ -267,11 +268,6 @@ impl Bluesky {
         body: Body<'_>,
     ) -> Result<Value> {
         let session = self.session().await?;
-        let body2 = match &body {
-            Body::None => Body::None,
-            Body::Json(v) => Body::Json(v),
-            Body::Bytes(b, m) => Body::Bytes(b, m),
-        };
         match self
             .send(method.clone(), nsid, query, body, Some(&session.access_jwt))
             .await
@@ -282,7 +278,7 @@ impl Bluesky {
                 ..
             }) => {
                 let fresh = self.refresh(&session).await?;
-                self.send(method, nsid, query, body2, Some(&fresh.access_jwt))
+                self.send(method, nsid, query, body, Some(&fresh.access_jwt))
                     .await
             }
             other => other,
@@ -372,14 +368,14 @@ impl Bluesky {
             Ok(v) => Ok(Some(post_ref(
                 &v,
                 "com.atproto.repo.getRecord",
-                &self.handle_of(did).await,
+                &self.handle_of(did),
             )?)),
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    async fn handle_of(&self, did: &str) -> String {
+    fn handle_of(&self, did: &str) -> String {
         self.sessions
             .load()
             .filter(|s| s.did == did)

@@ -803,7 +803,7 @@ fn publish_next_week(
         }
         Ok::<(), CliError>(())
     })?;
-    let held: Vec<_> = platforms.iter().flat_map(MemoryConnector::posts).collect();
+    // (channel, key) of every post the platforms hold.
     let mut keys: Vec<(String, String)> = platforms
         .iter()
         .zip(&channels)
@@ -813,21 +813,18 @@ fn publish_next_week(
                 .map(move |s| (c.id.clone(), s.key.as_str().to_owned()))
         })
         .collect();
+    let published = keys.len();
     keys.sort();
-    let distinct = {
-        let mut k = keys.clone();
-        k.dedup();
-        k.len()
-    };
+    keys.dedup();
     let calls: usize = platforms.iter().map(|p| p.calls(Operation::Publish)).sum();
     Ok(PublishingReport {
         drafts: drafts.len(),
         placed: plan.assignments.len(),
-        published: held.len(),
+        published,
         calls,
         // Each publish ends with one call that succeeded.
         failed_calls: calls - plan.assignments.len(),
-        duplicates: keys.len() - distinct,
+        duplicates: published - keys.len(),
         posts,
     })
 }

@@ -51,6 +51,7 @@ mod metrics;
 mod platform;
 mod post;
 mod secret;
+mod text;
 mod time;
 
 pub use account::{Account, Audience, AudienceShare, Author, AuthorFlags};
@@ -61,6 +62,7 @@ pub use metrics::{Metric, Metrics};
 pub use platform::Platform;
 pub use post::{Post, PostKind};
 pub use secret::Secret;
+pub use text::decode_entities;
 pub use time::{Clock, ManualClock, SystemClock, TimeRange, local_instant, retry_after, time_zone};
 
 /// Re-exported so users name the same `Tz` type the vocabulary uses.

@@ -49,7 +49,7 @@ use tertulia_connect::{
 };
 use tertulia_core::{
     AccountId, Author, Clock, Handle, Language, Mention, MentionId, MentionKind, Metrics, Platform,
-    PostId, Secret, SystemClock,
+    PostId, Secret, SystemClock, decode_entities,
 };
 use url::Url;
 
@@ -637,19 +637,7 @@ fn text_of(html: &str) -> String {
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
-    for (entity, c) in [
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&quot;", "\""),
-        ("&#39;", "'"),
-        ("&apos;", "'"),
-        ("&amp;", "&"),
-    ] {
-        if out.contains(entity) {
-            out = out.replace(entity, c);
-        }
-    }
-    out.trim().to_owned()
+    decode_entities(&out).trim().to_owned()
 }
 
 #[async_trait]

@@ -401,17 +401,7 @@ impl LexiconModel {
     /// `&gt;`: "&gt;:[" is the emoticon ">:["), then VADER's emoji step:
     /// each emoji becomes its description, after a space.
     fn prepare<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let text = if text.contains('&') {
-            let mut decoded = text.to_owned();
-            for (entity, c) in ENTITIES {
-                if decoded.contains(entity) {
-                    decoded = decoded.replace(entity, c);
-                }
-            }
-            Cow::Owned(decoded)
-        } else {
-            Cow::Borrowed(text)
-        };
+        let text = tertulia_core::decode_entities(text);
         if text.is_ascii() || !text.chars().any(|c| self.emoji.contains_key(&c)) {
             return text;
         }
@@ -677,16 +667,6 @@ impl SentimentModel for LexiconModel {
         self.scores_with(text, &mut Scratch::default())
     }
 }
-
-/// The HTML entities found in social text, and what they stand for.
-const ENTITIES: [(&str, &str); 6] = [
-    ("&lt;", "<"),
-    ("&gt;", ">"),
-    ("&quot;", "\""),
-    ("&#39;", "'"),
-    ("&apos;", "'"),
-    ("&amp;", "&"),
-];
 
 const SPACE: u8 = 1;
 const UPPER: u8 = 2;
