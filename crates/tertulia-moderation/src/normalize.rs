@@ -27,14 +27,15 @@
 //! from, so a match is always reported in the original text. Most text is
 //! ASCII with nothing to join: its skeleton byte `i` comes from original
 //! byte `i` plus the bytes collapsed before it, so only the collapsed runs
-//! are written down, and the whole text costs one table lookup and one
-//! comparison per byte.
+//! are written down, and the text is read sixteen bytes at a time in
+//! vector registers (SSE2 on x86-64, NEON on AArch64, through `wide`).
 
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use wide::u8x16;
 
 /// Which normalization steps run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,9 +88,6 @@ pub struct Normalized {
     /// Scratch: the separators joining drops and the seams it leaves.
     drops: Vec<usize>,
     seam_at: Vec<usize>,
-    /// The skeleton's words (runs of word bytes), start and end, found on
-    /// the way when the map is sparse; empty otherwise.
-    words: Vec<(u32, u32)>,
 }
 
 impl PartialEq for Normalized {
@@ -194,12 +192,6 @@ impl Normalized {
         !self.seam_at.is_empty()
     }
 
-    /// The skeleton's words, start and end, when the normalizer found them
-    /// on the way (ASCII text where nothing was joined).
-    pub(crate) fn words(&self) -> Option<&[(u32, u32)]> {
-        (self.map == Map::Sparse).then_some(self.words.as_slice())
-    }
-
     /// Bytes collapsed before skeleton byte `i` (sparse map).
     fn shift_before(&self, i: usize) -> usize {
         let k = self.repeats.partition_point(|r| (r.at as usize) < i);
@@ -223,7 +215,6 @@ impl Normalized {
         self.read.clear();
         self.drops.clear();
         self.seam_at.clear();
-        self.words.clear();
     }
 
     fn push(&mut self, c: Char, end: u32, run: u16) {
@@ -269,7 +260,8 @@ pub(crate) const WORD_BYTE: [bool; 256] = {
 
 /// Each ASCII byte lower-cased, and with `leet` read as the letter it stands
 /// for in leetspeak (digits, and `l` read as `i`). A table, not a `match`: a
-/// branch per letter of running text mispredicts at every other byte.
+/// branch per letter of running text mispredicts at every other byte. (The
+/// vector path does the same sixteen bytes at once, see [`lower`].)
 const fn lower_table(leet: bool) -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -280,17 +272,27 @@ const fn lower_table(leet: bool) -> [u8; 256] {
     if !leet {
         return t;
     }
-    t[b'0' as usize] = b'o';
-    t[b'1' as usize] = b'i';
+    let mut k = 0;
+    while k < LEET_DIGITS.len() {
+        let (digit, letter) = LEET_DIGITS[k];
+        t[digit as usize] = letter;
+        k += 1;
+    }
     t[b'l' as usize] = b'i';
-    t[b'3' as usize] = b'e';
-    t[b'4' as usize] = b'a';
-    t[b'5' as usize] = b's';
-    t[b'7' as usize] = b't';
-    t[b'8' as usize] = b'b';
     t[b'L' as usize] = b'i';
     t
 }
+
+/// The digits leetspeak reads as letters.
+const LEET_DIGITS: [(u8, u8); 7] = [
+    (b'0', b'o'),
+    (b'1', b'i'),
+    (b'3', b'e'),
+    (b'4', b'a'),
+    (b'5', b's'),
+    (b'7', b't'),
+    (b'8', b'b'),
+];
 
 const LOWER: [u8; 256] = lower_table(false);
 const LOWER_LEET: [u8; 256] = lower_table(true);
@@ -442,8 +444,9 @@ impl Normalizer {
 
     /// The same steps on ASCII text in one pass, 64 bytes at a time: no
     /// decomposition, no lookalikes, and spans that are the bytes
-    /// themselves. Each block is read through a table into masks of its
-    /// word bytes, separators, leet symbols and repeats; the masks spot
+    /// themselves. Each block is lower-cased and read as leetspeak sixteen
+    /// bytes at a time, in vectors that also give masks of its word bytes,
+    /// separators, leet symbols and repeats; the masks spot
     /// spaced letters, leet symbols (rare) take a path of their own, and the
     /// block is copied to the skeleton without its repeats, which go into the
     /// sparse map. No step branches on the bytes of running text. Only text
@@ -457,8 +460,8 @@ impl Normalizer {
             skeleton.resize(text.len() + 64, 0);
         }
         // Skeleton bytes written; the token of leet symbols being read; the
-        // block before's word and separator masks and last byte.
-        let (mut kept, mut token, mut word_start) = (0usize, Token::default(), 0);
+        // block before's word and separator masks and last byte read.
+        let (mut kept, mut token) = (0usize, Token::default());
         let (mut words_before, mut seps_before, mut last) = (0u64, 0u64, 0u8);
         let mut spaced = false;
         // Spaced letters: a word byte alone between two non-word bytes, a
@@ -473,67 +476,69 @@ impl Normalizer {
                 != 0
         };
         for base in (0..text.len()).step_by(64) {
-            let raw = &text[base..text.len().min(base + 64)];
-            // Past the end: zero, neither a word byte nor a separator; and
-            // 64 bytes more, so that any 64 from a byte of the block can be
-            // copied at once.
-            let mut padded = [0u8; 128];
-            let block: &mut [u8; 64] = (&mut padded[..64]).try_into().expect("64 bytes");
-            for (c, &r) in block.iter_mut().zip(raw) {
-                *c = table[usize::from(r)];
+            let n = (text.len() - base).min(64);
+            // The block as read, and past its end zeros (neither word bytes
+            // nor separators): 64 bytes more, so that any 64 from a byte of
+            // the block can be copied at once.
+            let mut block = [0u8; 128];
+            let (mut words, mut seps, mut symbols) = (0u64, 0u64, 0u64);
+            // Whether a byte is the one before it again, as read.
+            let mut read_again = 0u64;
+            for k in (0..4).take_while(|k| 16 * k < n) {
+                let (this, before) = chunk_lanes(text, base + 16 * k);
+                let v = lower(this, o.leet);
+                block[16 * k..16 * k + 16].copy_from_slice(&v.to_array());
+                let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * k);
+                words |= bits(word_lanes(v));
+                seps |= bits(separator_lanes(v));
+                if o.leet {
+                    symbols |= bits(symbol_lanes(v));
+                }
+                read_again |= bits(v.simd_eq(lower(before, o.leet)));
             }
-            let mut words = mask(block, word_bytes);
-            if o.leet {
-                let mut symbols = mask(block, symbols);
-                while symbols != 0 {
-                    let j = symbols.trailing_zeros();
-                    symbols &= symbols - 1;
-                    let after_word = ((words << 1) | (words_before >> 63)) >> j & 1 == 1;
-                    if let Some(letter) =
-                        symbol_letter(text, base + j as usize, after_word, &mut token)
-                    {
-                        block[j as usize] = letter as u8;
-                        words |= 1 << j;
+            // A leet symbol read as a letter is compared again, and so is the
+            // byte after it, and the first with the block before's last.
+            while symbols != 0 {
+                let j = symbols.trailing_zeros();
+                symbols &= symbols - 1;
+                let after_word = ((words << 1) | (words_before >> 63)) >> j & 1 == 1;
+                if let Some(letter) = symbol_letter(text, base + j as usize, after_word, &mut token)
+                {
+                    block[j as usize] = letter as u8;
+                    words |= 1 << j;
+                    for k in j.max(1)..(j + 2).min(64) {
+                        let k = k as usize;
+                        read_again &= !(1 << k);
+                        read_again |= u64::from(block[k] == block[k - 1]) << k;
                     }
                 }
             }
-            let seps = mask(block, separators);
+            read_again = (read_again & !1) | u64::from(block[0] == last);
             spaced |= spaced_in(words, seps, words_before, seps_before);
             // A repeat: a word byte equal to the one before.
             let repeats = if o.collapse_repeats {
-                words & repeats(block, last)
+                words & read_again
             } else {
                 0
             };
-            // Words start and end where the mask changes; a repeat is inside
-            // a word, never at an edge. The bytes up to each repeat go in
-            // with one fixed-size copy: what it writes past them, the next
-            // copy overwrites. Bytes from `from` on are not copied yet: the
-            // skeleton byte of block byte `j` is `kept + j - from`.
-            let edges = words ^ ((words << 1) | (words_before >> 63));
-            let (mut from, mut events) = (0, edges | repeats);
-            while events != 0 {
-                let j = events.trailing_zeros() as usize;
-                events &= events - 1;
-                if repeats >> j & 1 == 1 {
-                    skeleton[kept..kept + 64].copy_from_slice(&padded[from..from + 64]);
-                    kept += j - from;
-                    repeat(&mut out.repeats, kept - 1, base + j + 1 - kept);
-                    from = j + 1;
-                } else if words >> j & 1 == 1 {
-                    word_start = (kept + j - from) as u32;
-                } else {
-                    out.words.push((word_start, (kept + j - from) as u32));
-                }
+            // The block goes in without its repeats, up to each with one
+            // fixed-size copy: what it writes past them, the next copy
+            // overwrites.
+            let mut from = 0;
+            let mut rest = repeats;
+            while rest != 0 {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                skeleton[kept..kept + 64].copy_from_slice(&block[from..from + 64]);
+                kept += j - from;
+                repeat(&mut out.repeats, kept - 1, base + j + 1 - kept);
+                from = j + 1;
             }
-            skeleton[kept..kept + 64].copy_from_slice(&padded[from..from + 64]);
-            kept += raw.len() - from;
-            (words_before, seps_before, last) = (words, seps, padded[raw.len() - 1]);
+            skeleton[kept..kept + 64].copy_from_slice(&block[from..from + 64]);
+            kept += n - from;
+            (words_before, seps_before, last) = (words, seps, block[n - 1]);
         }
         spaced |= spaced_in(0, 0, words_before, seps_before);
-        if words_before >> 63 == 1 {
-            out.words.push((word_start, kept as u32));
-        }
         if o.join_spaced && spaced {
             // Read again, whole, to plan the joining.
             let mut read = std::mem::take(&mut out.read);
@@ -546,7 +551,6 @@ impl Normalizer {
             let joined = !out.drops.is_empty();
             if joined {
                 out.repeats.clear();
-                out.words.clear();
                 collapse_joined(&read, o.collapse_repeats, out);
             }
             out.read = read;
@@ -562,84 +566,102 @@ impl Normalizer {
     }
 }
 
-/// Masks of bytes, eight to a `u64` (SWAR): each test leaves a byte's high
-/// bit set where it holds. Except for [`equal`], the bytes must be ASCII,
-/// below 0x80, so that a byte's sum never carries into the next.
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = ONES << 7;
-
-/// Bytes of `x` at least `lo`.
+/// The lanes of `v` equal to `b`.
 #[inline(always)]
-fn at_least(x: u64, lo: u8) -> u64 {
-    x.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH
+pub(crate) fn equal(v: u8x16, b: u8) -> u8x16 {
+    v.simd_eq(u8x16::splat(b))
 }
 
-/// Bytes of `x` in `lo..=hi`.
+/// The lanes of `v` in `lo..=hi`.
 #[inline(always)]
-fn within(x: u64, lo: u8, hi: u8) -> u64 {
-    at_least(x, lo) & !at_least(x, hi + 1)
+fn within(v: u8x16, lo: u8, hi: u8) -> u8x16 {
+    let d = v - u8x16::splat(lo);
+    d.min(u8x16::splat(hi - lo)).simd_eq(d)
 }
 
-/// Bytes of `x` equal to `b`, for any bytes, ASCII or not.
+/// The lanes of ASCII `v` that hold word bytes: letters (either case),
+/// digits and `_`.
 #[inline(always)]
-pub(crate) fn equal(x: u64, b: u8) -> u64 {
-    let y = x ^ (ONES * u64::from(b));
-    !(((y & !HIGH).wrapping_add(!HIGH)) | y) & HIGH
+pub(crate) fn word_lanes(v: u8x16) -> u8x16 {
+    within(v | u8x16::splat(0x20), b'a', b'z') | within(v, b'0', b'9') | equal(v, b'_')
 }
 
-/// Word bytes: ASCII letters, digits and `_`.
+/// Sixteen bytes of `bytes` from `at` (little endian), zeros past the end.
+/// Read from inside the bytes: a vector loaded from bytes just copied would
+/// wait for the copy to land.
 #[inline(always)]
-pub(crate) fn word_bytes(x: u64) -> u64 {
-    within(x, b'0', b'9') | within(x, b'a', b'z') | within(x, b'A', b'Z') | equal(x, b'_')
+fn sixteen_at(bytes: &[u8], at: usize) -> u128 {
+    let load = |from: usize| {
+        u128::from_le_bytes(bytes[from..from + 16].try_into().expect("sixteen bytes"))
+    };
+    let len = bytes.len();
+    if at + 16 <= len {
+        load(at)
+    } else if at >= len {
+        0
+    } else if len >= 16 {
+        // The last sixteen bytes, moved down.
+        load(len - 16) >> (8 * (at + 16 - len))
+    } else {
+        bytes[at..]
+            .iter()
+            .rev()
+            .fold(0, |x, &b| x << 8 | u128::from(b))
+    }
 }
 
-/// The separators joining reads: space, dot, hyphen.
+/// [`sixteen_at`] as a vector.
 #[inline(always)]
-fn separators(x: u64) -> u64 {
-    equal(x, b' ') | within(x, b'-', b'.')
+pub(crate) fn lanes_at(bytes: &[u8], at: usize) -> u8x16 {
+    u8x16::new(sixteen_at(bytes, at).to_le_bytes())
+}
+
+/// The sixteen bytes of `text` from `at`, and the sixteen from `at - 1` (a
+/// zero before the first).
+#[inline(always)]
+fn chunk_lanes(text: &[u8], at: usize) -> (u8x16, u8x16) {
+    let this = sixteen_at(text, at);
+    let before = match at {
+        0 => this << 8,
+        _ => sixteen_at(text, at - 1),
+    };
+    (
+        u8x16::new(this.to_le_bytes()),
+        u8x16::new(before.to_le_bytes()),
+    )
+}
+
+/// ASCII lower-cased and, with `leet`, with the letters digits stand for:
+/// [`LOWER`] or [`LOWER_LEET`], sixteen bytes at once.
+#[inline(always)]
+fn lower(v: u8x16, leet: bool) -> u8x16 {
+    let mut v = v | (within(v, b'A', b'Z') & u8x16::splat(0x20));
+    if leet {
+        v ^= equal(v, b'l') & u8x16::splat(b'l' ^ b'i');
+        if within(v, b'0', b'9').any() {
+            for (digit, letter) in LEET_DIGITS {
+                v ^= equal(v, digit) & u8x16::splat(digit ^ letter);
+            }
+        }
+    }
+    v
 }
 
 /// The leet symbols (see [`is_leet_symbol`]).
 #[inline(always)]
-fn symbols(x: u64) -> u64 {
-    equal(x, b'@') | equal(x, b'$') | equal(x, b'|') | equal(x, b'+') | equal(x, b'!')
+fn symbol_lanes(v: u8x16) -> u8x16 {
+    equal(v, b'@') | equal(v, b'$') | equal(v, b'|') | equal(v, b'+') | equal(v, b'!')
 }
 
-/// The high bits of eight bytes gathered into eight bits, byte `k` to bit
-/// `k`.
+/// The separators joining reads: space, dot, hyphen.
 #[inline(always)]
-fn gather(m: u64) -> u64 {
-    ((m >> 7) & ONES).wrapping_mul(0x0102_0408_1020_4080) >> 56
-}
-
-/// Eight bytes of a block.
-#[inline(always)]
-fn eight(block: &[u8; 64], k: usize) -> u64 {
-    u64::from_le_bytes(block[8 * k..8 * k + 8].try_into().expect("eight bytes"))
-}
-
-/// `test` over a block of ASCII, eight bytes at a time, as a bit mask: bit
-/// `j` for byte `j`.
-#[inline(always)]
-pub(crate) fn mask(block: &[u8; 64], test: impl Fn(u64) -> u64) -> u64 {
-    (0..8).fold(0, |m, k| m | gather(test(eight(block, k))) << (8 * k))
-}
-
-/// Bytes of a block of ASCII equal to the byte before them (`last` before
-/// the first).
-#[inline(always)]
-fn repeats(block: &[u8; 64], last: u8) -> u64 {
-    let mut before = [0u8; 64];
-    before[0] = last;
-    before[1..].copy_from_slice(&block[..63]);
-    (0..8).fold(0, |m, k| {
-        m | gather(equal(eight(block, k) ^ eight(&before, k), 0)) << (8 * k)
-    })
+fn separator_lanes(v: u8x16) -> u8x16 {
+    equal(v, b' ') | within(v, b'-', b'.')
 }
 
 /// Counts one more repeat of skeleton byte `at`, `shift` the bytes
 /// collapsed so far with it.
-#[cold]
+#[inline]
 fn repeat(repeats: &mut Vec<Repeat>, at: usize, shift: usize) {
     let (at, shift) = (at as u32, shift as u32);
     match repeats.last_mut() {
@@ -897,7 +919,7 @@ mod tests {
         #[test]
         fn the_ascii_path_agrees_with_the_general_one(
             // Up to three blocks of 64 bytes, runs and all.
-            text in "([a-cA-C0-5 .!@$|+\\-_]|aaa|b b){0,70}",
+            text in "([a-cA-CiIlLzZ0-9 .,#!@$|+\\-_]|aaa|b b|LlL){0,70}",
             options in proptest::array::uniform5(proptest::bool::ANY),
         ) {
             let [fold_accents, confusables, leet, join_spaced, collapse_repeats] = options;
@@ -914,16 +936,6 @@ mod tests {
                 for j in i + 1..=len {
                     proptest::prop_assert_eq!(fast.original(i..j), general.original(i..j));
                 }
-            }
-            // The words found on the way are the skeleton's.
-            if let Some(words) = fast.words() {
-                let bytes = fast.as_str().as_bytes();
-                let word = |i: usize| i < len && WORD_BYTE[usize::from(bytes[i])];
-                let expected: Vec<(u32, u32)> = (0..len)
-                    .filter(|&i| word(i) && (i == 0 || !word(i - 1)))
-                    .map(|i| (i as u32, (i..=len).find(|&j| !word(j)).unwrap_or(len) as u32))
-                    .collect();
-                proptest::prop_assert_eq!(words, expected.as_slice());
             }
         }
     }

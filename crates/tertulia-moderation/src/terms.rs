@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use hashbrown::HashTable;
 
-use crate::normalize::{Normalized, Normalizer, equal, is_word, mask, word_bytes};
+use wide::u8x16;
+
+use crate::normalize::{Normalized, Normalizer, equal, is_word, lanes_at, word_lanes};
 
 /// Where a term matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,48 +56,52 @@ fn fold(h: u64, chunk: u64) -> u64 {
     (h.rotate_left(23) ^ chunk).wrapping_mul(0x0100_0000_01b3_0001)
 }
 
-/// Mixes a word hash so that its high bits (the filter's) and its low bits
-/// (the index's buckets) both depend on every byte.
+/// Mixes a word hash so that its low bits (the index's buckets) depend on
+/// every byte.
 #[inline]
 fn mix(h: u64) -> u64 {
     let m = (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     m ^ (m >> 29)
 }
 
-/// The hash of a word: its length, then its bytes eight at a time (little
-/// endian, the last chunk padded with zeros), one multiplication per chunk.
+/// The first eight bytes of a word (little endian, padded with zeros).
+fn head(word: &[u8]) -> u64 {
+    word.iter()
+        .take(8)
+        .rev()
+        .fold(0, |v, &b| v << 8 | u64::from(b))
+}
+
+/// The hash of a word for the index: its length, then its bytes eight at a
+/// time ([`head`] of each), one multiplication per chunk.
 fn hash(word: &[u8]) -> u64 {
-    let mut chunks = word.chunks_exact(8);
-    let mut h = word.len() as u64;
-    for c in &mut chunks {
-        h = fold(h, u64::from_le_bytes(c.try_into().expect("eight bytes")));
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        h = fold(h, rest.iter().rev().fold(0, |v, &b| v << 8 | u64::from(b)));
-    }
+    let h = word
+        .chunks(8)
+        .fold(word.len() as u64, |h, c| fold(h, head(c)));
     mix(h)
 }
 
-/// [`hash`] of the word at `at` in `text`. A word of up to eight bytes is
-/// read in one load of eight bytes, shifted and masked into place.
-#[inline]
-fn hash_in(text: &[u8], at: Range<usize>) -> u64 {
-    let len = at.len();
-    let load = |from: usize| u64::from_le_bytes(text[from..from + 8].try_into().expect("eight"));
-    if len > 8 || text.len() < 8 {
-        return hash(&text[at]);
+/// [`head`] of the word at `at` in `text`, in one load of eight bytes
+/// shifted and masked into place.
+#[inline(always)]
+fn head_in(text: &[u8], at: Range<usize>) -> u64 {
+    if text.len() < 8 {
+        return head(&text[at]);
     }
     // The eight bytes from the word's start, or the text's last eight.
     let from = at.start.min(text.len() - 8);
-    let v = (load(from) >> (8 * (at.start - from))) & (u64::MAX >> (64 - 8 * len));
-    mix(fold(len as u64, v))
+    let v = u64::from_le_bytes(text[from..from + 8].try_into().expect("eight bytes"));
+    (v >> (8 * (at.start - from))) & (u64::MAX >> (64 - 8 * at.len().min(8)))
 }
 
-/// The filter bit of a mixed word hash.
-#[inline]
-fn filter_bit(h: u64) -> usize {
-    (h >> (64 - FILTER_BITS)) as usize
+/// The filter bit of a word, from its length and [`head`]: one
+/// multiplication, so the many words no term starts with cost little.
+#[inline(always)]
+fn filter_bit(len: usize, head: u64) -> usize {
+    (head
+        .wrapping_add(len as u64)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        >> (64 - FILTER_BITS)) as usize
 }
 
 /// A set of terms compiled for one pass over normalized text: the cost of
@@ -103,10 +109,11 @@ fn filter_bit(h: u64) -> usize {
 ///
 /// A whole-word term matches only between non-word characters of the
 /// skeleton, so `Scunthorpe`, `assessment` and `classic` stay innocent.
-/// Such terms are found word by word: each word of the text (as the
-/// normalizer found them in ASCII text, or from 64-byte masks of word bytes)
-/// is hashed eight bytes at a time, an 8 KiB filter turns away nearly every
-/// word that no term starts with, and the few left are looked up exactly. Terms of several
+/// Such terms are found word by word: the words of the text come from masks
+/// of its word bytes, sixteen bytes to a vector; an 8 KiB filter, keyed by
+/// each word's length and first eight bytes in one multiplication, turns
+/// away nearly every word that no term starts with, and the few left are
+/// looked up exactly. Terms of several
 /// words are walked from their first word in an anchored automaton, and so
 /// is all text where joining spaced letters left seams inside words. Terms
 /// that may match inside words go through one unanchored automaton.
@@ -217,7 +224,7 @@ impl TermMatcher {
         }
         let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)].into_boxed_slice();
         for (word, _) in &entries {
-            let bit = filter_bit(hash(word));
+            let bit = filter_bit(word.len(), head(word));
             filter[bit >> 6] |= 1 << (bit & 63);
         }
         let error = |e: aho_corasick::BuildError| crate::Error::Automaton(e.to_string());
@@ -328,15 +335,6 @@ impl TermMatcher {
         }
         let s = text.as_str();
         let bytes = s.as_bytes();
-        // ASCII text keeps a list of its words, unless a term may start with
-        // an ASCII character that is not a word's.
-        if let Some(words) = text.words()
-            && self.leads.iter().all(|b| !b.is_ascii())
-        {
-            return words
-                .iter()
-                .all(|&(start, end)| self.word(text, start as usize..end as usize, f));
-        }
         // Where the word being read started, and whether the byte before
         // this block was a word byte.
         let (mut start, mut carry) = (0, 0u64);
@@ -346,27 +344,63 @@ impl TermMatcher {
             let (starts, ends) = (words & !before, !words & before);
             // A term that starts with a non-word character starts after one.
             let leads = leads & !words & !before;
-            let mut events = starts | ends | leads;
-            while events != 0 {
-                let j = events.trailing_zeros();
-                events &= events - 1;
-                let i = base + j as usize;
-                // Each byte is at most one of the three.
-                let go_on = if starts >> j & 1 == 1 {
-                    start = i;
-                    true
-                } else if ends >> j & 1 == 1 {
-                    self.word(text, start..i, f)
-                } else {
-                    self.walk(text, i, true, f)
-                };
-                if !go_on {
-                    return false;
+            let go_on = if leads == 0 {
+                // Starts and ends alternate: each end closes the word of the
+                // start before it, from the block before for the first.
+                let (mut starts, mut ends) = (starts, ends);
+                let mut go_on = true;
+                while go_on && ends != 0 {
+                    if starts.trailing_zeros() < ends.trailing_zeros() {
+                        start = base + starts.trailing_zeros() as usize;
+                        starts &= starts - 1;
+                    }
+                    go_on = self.word(text, start..base + ends.trailing_zeros() as usize, f);
+                    ends &= ends - 1;
                 }
+                if starts != 0 {
+                    start = base + starts.trailing_zeros() as usize;
+                }
+                go_on
+            } else {
+                self.events(text, base, (starts, ends, leads), &mut start, f)
+            };
+            if !go_on {
+                return false;
             }
             carry = words >> 63;
         }
         carry == 0 || self.word(text, start..bytes.len(), f)
+    }
+
+    /// Reads a block's word starts, word ends and the starts of terms that
+    /// start with a non-word character, in order.
+    fn events(
+        &self,
+        text: &Normalized,
+        base: usize,
+        (starts, ends, leads): (u64, u64, u64),
+        start: &mut usize,
+        f: &mut impl FnMut(usize, Range<usize>) -> bool,
+    ) -> bool {
+        let mut events = starts | ends | leads;
+        while events != 0 {
+            let j = events.trailing_zeros();
+            events &= events - 1;
+            let i = base + j as usize;
+            // Each byte is at most one of the three.
+            let go_on = if starts >> j & 1 == 1 {
+                *start = i;
+                true
+            } else if ends >> j & 1 == 1 {
+                self.word(text, *start..i, f)
+            } else {
+                self.walk(text, i, true, f)
+            };
+            if !go_on {
+                return false;
+            }
+        }
+        true
     }
 
     /// The 64 bytes of `s` from `base` as two masks, bit `j` for byte
@@ -374,19 +408,22 @@ impl TermMatcher {
     /// term with a non-word character. Bytes past the end are neither.
     #[inline]
     fn masks(&self, s: &str, base: usize) -> (u64, u64) {
-        let bytes = &s.as_bytes()[base..s.len().min(base + 64)];
-        let mut block = [0u8; 64];
-        block[..bytes.len()].copy_from_slice(bytes);
+        let lanes: [u8x16; 4] = std::array::from_fn(|k| lanes_at(s.as_bytes(), base + 16 * k));
+        let mask = |test: &dyn Fn(u8x16) -> u8x16| {
+            (0..4).fold(0, |m, k| {
+                m | u64::from(test(lanes[k]).to_bitmask()) << (16 * k)
+            })
+        };
         let leads = if self.leads.is_empty() {
             0
         } else {
-            mask(&block, |x| {
-                self.leads.iter().fold(0, |m, &b| m | equal(x, b))
-            })
+            mask(&|v| self.leads.iter().fold(u8x16::ZERO, |m, &b| m | equal(v, b)))
         };
-        if bytes.is_ascii() {
-            return (mask(&block, word_bytes), leads);
+        // Bytes of characters that are not ASCII have their high bit set.
+        if mask(&|v| v) == 0 {
+            return (mask(&word_lanes), leads);
         }
+        let bytes = &s.as_bytes()[base..s.len().min(base + 64)];
         // Characters that are not ASCII, decoded: from the one this block
         // starts inside.
         let mut words = 0;
@@ -411,19 +448,25 @@ impl TermMatcher {
 
     /// Looks up one word of the text: the one-word terms it is, and the
     /// phrases that start with it.
-    #[inline]
+    #[inline(always)]
     fn word(
         &self,
         text: &Normalized,
         at: Range<usize>,
         f: &mut impl FnMut(usize, Range<usize>) -> bool,
     ) -> bool {
-        let h = hash_in(text.as_str().as_bytes(), at.clone());
-        let bit = filter_bit(h);
+        let bytes = text.as_str().as_bytes();
+        let head = head_in(bytes, at.clone());
+        let bit = filter_bit(at.len(), head);
         if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
             return true;
         }
-        let word = &text.as_str().as_bytes()[at.clone()];
+        let word = &bytes[at.clone()];
+        let h = if word.len() <= 8 {
+            mix(fold(word.len() as u64, head))
+        } else {
+            hash(word)
+        };
         let Some(&e) = self.index.find(h, |&e| &*self.entries[e].0 == word) else {
             return true;
         };
@@ -606,9 +649,8 @@ mod tests {
 
     #[test]
     fn words_across_blocks_are_whole() {
-        // Text is read in blocks of 64 bytes, or (ASCII text, and no term
-        // that starts with an ASCII non-word character) by the words the
-        // normalizer found.
+        // Text is read in blocks of 64 bytes, with and without a term that
+        // starts with a non-word character.
         let terms = [("ab", true), ("b", true), ("-ab", true)];
         for pad in 56..72 {
             for lead in ["é", "e"] {
