@@ -46,6 +46,7 @@
 mod account;
 mod error;
 mod id;
+pub mod lanes;
 mod mention;
 mod metrics;
 mod platform;

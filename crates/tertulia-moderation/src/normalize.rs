@@ -33,9 +33,9 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
+use tertulia_core::lanes::{equal, sixteen_at, u8x16, within};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
-use wide::u8x16;
 
 /// Which normalization steps run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -566,54 +566,11 @@ impl Normalizer {
     }
 }
 
-/// The lanes of `v` equal to `b`.
-#[inline(always)]
-pub(crate) fn equal(v: u8x16, b: u8) -> u8x16 {
-    v.simd_eq(u8x16::splat(b))
-}
-
-/// The lanes of `v` in `lo..=hi`.
-#[inline(always)]
-fn within(v: u8x16, lo: u8, hi: u8) -> u8x16 {
-    let d = v - u8x16::splat(lo);
-    d.min(u8x16::splat(hi - lo)).simd_eq(d)
-}
-
 /// The lanes of ASCII `v` that hold word bytes: letters (either case),
 /// digits and `_`.
 #[inline(always)]
 pub(crate) fn word_lanes(v: u8x16) -> u8x16 {
     within(v | u8x16::splat(0x20), b'a', b'z') | within(v, b'0', b'9') | equal(v, b'_')
-}
-
-/// Sixteen bytes of `bytes` from `at` (little endian), zeros past the end.
-/// Read from inside the bytes: a vector loaded from bytes just copied would
-/// wait for the copy to land.
-#[inline(always)]
-fn sixteen_at(bytes: &[u8], at: usize) -> u128 {
-    let load = |from: usize| {
-        u128::from_le_bytes(bytes[from..from + 16].try_into().expect("sixteen bytes"))
-    };
-    let len = bytes.len();
-    if at + 16 <= len {
-        load(at)
-    } else if at >= len {
-        0
-    } else if len >= 16 {
-        // The last sixteen bytes, moved down.
-        load(len - 16) >> (8 * (at + 16 - len))
-    } else {
-        bytes[at..]
-            .iter()
-            .rev()
-            .fold(0, |x, &b| x << 8 | u128::from(b))
-    }
-}
-
-/// [`sixteen_at`] as a vector.
-#[inline(always)]
-pub(crate) fn lanes_at(bytes: &[u8], at: usize) -> u8x16 {
-    u8x16::new(sixteen_at(bytes, at).to_le_bytes())
 }
 
 /// The sixteen bytes of `text` from `at`, and the sixteen from `at - 1` (a

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use hashbrown::HashTable;
 
-use wide::u8x16;
+use tertulia_core::lanes::{block_at, equal, mask_of, u8x16};
 
-use crate::normalize::{Normalized, Normalizer, equal, is_word, lanes_at, word_lanes};
+use crate::normalize::{Normalized, Normalizer, is_word, word_lanes};
 
 /// Where a term matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,12 +408,8 @@ impl TermMatcher {
     /// term with a non-word character. Bytes past the end are neither.
     #[inline]
     fn masks(&self, s: &str, base: usize) -> (u64, u64) {
-        let lanes: [u8x16; 4] = std::array::from_fn(|k| lanes_at(s.as_bytes(), base + 16 * k));
-        let mask = |test: &dyn Fn(u8x16) -> u8x16| {
-            (0..4).fold(0, |m, k| {
-                m | u64::from(test(lanes[k]).to_bitmask()) << (16 * k)
-            })
-        };
+        let block = block_at(s.as_bytes(), base);
+        let mask = |test: &dyn Fn(u8x16) -> u8x16| mask_of(&block, test);
         let leads = if self.leads.is_empty() {
             0
         } else {

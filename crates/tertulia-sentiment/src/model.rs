@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use hashbrown::HashMap;
 use tertulia_core::Sentiment;
+use tertulia_core::lanes::{self, u8x16, within};
 
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -74,10 +75,45 @@ const PACKED: usize = 7;
 
 /// A word of up to [`PACKED`] bytes as one number: compared in one step.
 fn pack(word: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[..word.len()].copy_from_slice(word);
-    bytes[7] = word.len() as u8;
-    u64::from_le_bytes(bytes)
+    pack_in(word, 0..word.len())
+}
+
+/// [`pack`] of the word `bytes[at]`, read with one load of eight bytes (a
+/// word copied into a buffer first would wait for the copy to land).
+#[inline(always)]
+fn pack_in(bytes: &[u8], at: Range<usize>) -> u64 {
+    let len = at.len();
+    head(bytes, at, len.min(PACKED)) | (len as u64) << 56
+}
+
+/// The first `n` (up to eight) bytes of the word `bytes[at]`, little
+/// endian, in one load of eight bytes.
+#[inline(always)]
+fn head(bytes: &[u8], at: Range<usize>, n: usize) -> u64 {
+    let v = if bytes.len() >= 8 {
+        // The eight bytes from the word's start, or the last eight.
+        let from = at.start.min(bytes.len() - 8);
+        u64::from_le_bytes(bytes[from..from + 8].try_into().expect("eight bytes"))
+            >> (8 * (at.start - from))
+    } else {
+        bytes[at]
+            .iter()
+            .rev()
+            .fold(0, |v, &b| v << 8 | u64::from(b))
+    };
+    v & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
+}
+
+/// Bits of the word filter: 2^16, 8 KiB.
+const FILTER_BITS: u32 = 16;
+
+/// The filter bit of the word `bytes[at]`: its length and first eight
+/// bytes, in one multiplication.
+#[inline(always)]
+fn filter_bit(bytes: &[u8], at: Range<usize>) -> usize {
+    let len = at.len();
+    let key = head(bytes, at, len.min(8)) ^ (len as u64).rotate_right(8);
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FILTER_BITS)) as usize
 }
 
 // What a word does, as bit flags.
@@ -100,7 +136,7 @@ const PHRASE_HEAD: u16 = 1 << 12;
 const IDIOM_HEAD: u16 = 1 << 13;
 
 /// What the model knows about one word.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Word {
     /// Its valence, if the lexicon has it.
     valence: Option<f64>,
@@ -169,6 +205,9 @@ pub struct LexiconModel {
     words: Table<Word>,
     /// Words of up to [`PACKED`] bytes, packed: most words of social text.
     short: HashMap<u64, Word, BuildHasherDefault<PackedHasher>>,
+    /// One bit per [`filter_bit`] of the words of both tables: most words of
+    /// a text are in neither, and are turned away here, in 8 KiB.
+    filter: Box<[u64]>,
     /// Idioms, then two-word boosters, then phrases of the lexicon.
     idioms: Vec<Phrase>,
     bigram_boosters: Vec<Phrase>,
@@ -202,6 +241,7 @@ impl LexiconModel {
         let mut model = LexiconModel {
             words: Table::default(),
             short: HashMap::default(),
+            filter: vec![0; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
             idioms: Vec::new(),
             bigram_boosters: Vec::new(),
             phrases: Vec::new(),
@@ -323,6 +363,8 @@ impl LexiconModel {
             .sort_by_key(|p| std::cmp::Reverse(p.words.len()));
         let words = std::mem::take(&mut model.words);
         for (key, word) in words {
+            let bit = filter_bit(key.as_bytes(), 0..key.len());
+            model.filter[bit >> 6] |= 1 << (bit & 63);
             if key.len() <= PACKED {
                 model.short.insert(pack(key.as_bytes()), word);
             } else {
@@ -425,79 +467,131 @@ impl LexiconModel {
     /// Splits on white space and looks each word up, without the
     /// punctuation around it unless the lexicon has it with (emoticons).
     fn tokenize(&self, text: &str, scratch: &mut Scratch) {
-        let Scratch { lower, tokens, .. } = scratch;
-        lower.clear();
-        tokens.clear();
+        scratch.lower.clear();
+        scratch.tokens.clear();
         if text.is_ascii() {
-            // Lower-case the whole text at once; words are ranges of it.
-            lower.push_str(text);
-            lower.make_ascii_lowercase();
-            let bytes = text.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                while i < bytes.len() && CLASS[usize::from(bytes[i])] == SPACE {
-                    i += 1;
-                }
-                let start = i;
-                let mut seen = 0;
-                while i < bytes.len() {
-                    let class = CLASS[usize::from(bytes[i])];
-                    if class == SPACE {
-                        break;
-                    }
-                    seen |= class;
-                    i += 1;
-                }
-                if start < i {
-                    tokens.push(self.token(&bytes[start..i], lower, (start, i), seen == UPPER));
-                }
-            }
+            self.tokenize_ascii(text, scratch);
         } else {
-            for raw in text.split(is_space).filter(|s| !s.is_empty()) {
-                let start = lower.len();
-                let (mut any_upper, mut any_lower) = (false, false);
-                for c in raw.chars() {
-                    any_upper |= c.is_uppercase();
-                    any_lower |= c.is_lowercase();
-                    for l in c.to_lowercase() {
-                        lower.push(if self.fold_accents { fold_char(l) } else { l });
-                    }
-                }
-                tokens.push(self.token(
-                    raw.as_bytes(),
-                    lower,
-                    (start, lower.len()),
-                    any_upper && !any_lower,
-                ));
-            }
+            self.tokenize_chars(text, scratch);
         }
     }
 
-    fn lookup(&self, word: &str) -> Option<Word> {
-        if word.len() <= PACKED {
-            self.short.get(&pack(word.as_bytes())).copied()
+    /// [`LexiconModel::tokenize`] for ASCII text.
+    fn tokenize_ascii(&self, text: &str, scratch: &mut Scratch) {
+        let Scratch { lower, tokens, .. } = scratch;
+        // Lower-case the whole text at once; words are ranges of it.
+        lower.push_str(text);
+        lower.make_ascii_lowercase();
+        // Words are runs of bytes that are not white space, read from bit
+        // masks of 64 bytes at a time: where a word starts and ends, its
+        // letters' case, and the punctuation around it.
+        let bytes = text.as_bytes();
+        let (mut start, mut carry) = (0, 0u64);
+        for base in (0..bytes.len()).step_by(64) {
+            let block = lanes::block_at(bytes, base);
+            let mask = |test: fn(u8x16) -> u8x16| lanes::mask_of(&block, test);
+            let past_end = (!0u64)
+                .checked_shl((bytes.len() - base) as u32)
+                .unwrap_or(0);
+            let word = !(mask(space_lanes) | past_end);
+            let (upper, lower_case) = (
+                mask(|v| within(v, b'A', b'Z')),
+                mask(|v| within(v, b'a', b'z')),
+            );
+            let punctuation = mask(punctuation_lanes);
+            let before = word << 1 | carry;
+            let (mut starts, mut ends) = (word & !before, !word & before);
+            while ends != 0 {
+                // Each end closes the word of the start before it, from
+                // the block before for the first.
+                if starts.trailing_zeros() < ends.trailing_zeros() {
+                    start = base + starts.trailing_zeros() as usize;
+                    starts &= starts - 1;
+                }
+                let end = base + ends.trailing_zeros() as usize;
+                ends &= ends - 1;
+                let raw = &bytes[start..end];
+                let (upper, around) = if start >= base {
+                    let (s, e) = ((start - base) as u32, (end - base) as u32);
+                    let inside = (!0u64 >> (64 - (e - s))) << s;
+                    let lead = (!(punctuation >> s)).trailing_zeros().min(e - s);
+                    let trail = (!(punctuation << (64 - e))).leading_zeros().min(e - s);
+                    let trail = if lead == e - s { 0 } else { trail };
+                    (
+                        upper & inside != 0 && lower_case & inside == 0,
+                        (lead as usize, trail as usize),
+                    )
+                } else {
+                    ascii_shape(raw)
+                };
+                tokens.push(self.token(raw, lower, (start, end), upper, around));
+            }
+            if starts != 0 {
+                start = base + starts.trailing_zeros() as usize;
+            }
+            carry = word >> 63;
+        }
+        if carry == 1 {
+            let raw = &bytes[start..];
+            let (upper, around) = ascii_shape(raw);
+            tokens.push(self.token(raw, lower, (start, bytes.len()), upper, around));
+        }
+    }
+
+    /// [`LexiconModel::tokenize`] character by character, for text that is
+    /// not all ASCII.
+    fn tokenize_chars(&self, text: &str, scratch: &mut Scratch) {
+        let Scratch { lower, tokens, .. } = scratch;
+        for raw in text.split(is_space).filter(|s| !s.is_empty()) {
+            let start = lower.len();
+            let (mut any_upper, mut any_lower) = (false, false);
+            for c in raw.chars() {
+                any_upper |= c.is_uppercase();
+                any_lower |= c.is_lowercase();
+                for l in c.to_lowercase() {
+                    lower.push(if self.fold_accents { fold_char(l) } else { l });
+                }
+            }
+            tokens.push(self.token(
+                raw.as_bytes(),
+                lower,
+                (start, lower.len()),
+                any_upper && !any_lower,
+                punctuation_around(raw.as_bytes()),
+            ));
+        }
+    }
+
+    /// The word `lower[at]`.
+    #[inline(always)]
+    fn lookup(&self, lower: &str, at: Range<usize>) -> Option<Word> {
+        let bit = filter_bit(lower.as_bytes(), at.clone());
+        if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
+            return None;
+        }
+        if at.len() <= PACKED {
+            self.short.get(&pack_in(lower.as_bytes(), at)).copied()
         } else {
-            self.words.get(word).copied()
+            self.words.get(&lower[at]).copied()
         }
     }
 
     /// Looks up the word `raw`, whose lower-case form is `lower` from
     /// `start` to `end`, without the punctuation around it unless the
     /// lexicon has it with (emoticons: ":)", ":-(").
-    fn token(&self, raw: &[u8], lower: &str, (start, end): (usize, usize), upper: bool) -> Token {
+    #[inline(always)]
+    fn token(
+        &self,
+        raw: &[u8],
+        lower: &str,
+        (start, end): (usize, usize),
+        upper: bool,
+        (lead, trail): (usize, usize),
+    ) -> Token {
         // Punctuation is ASCII and its own lower case: the stripped word is
         // the same bytes in the lower-case form.
-        let lead = raw.iter().take_while(|b| b.is_ascii_punctuation()).count();
-        let trail = if lead == raw.len() {
-            0
-        } else {
-            raw.iter()
-                .rev()
-                .take_while(|b| b.is_ascii_punctuation())
-                .count()
-        };
         let inner = (start + lead, end - trail);
-        let lookup = |(a, b): (usize, usize)| self.lookup(&lower[a..b]);
+        let lookup = |(a, b): (usize, usize)| self.lookup(lower, a..b);
         let inner_word = if inner.0 < inner.1 {
             lookup(inner)
         } else {
@@ -514,8 +608,14 @@ impl LexiconModel {
             }
         };
         let mut word = word.unwrap_or_default();
+        // Most words do not hold the suffix's punctuation (the `'` of
+        // "n't"): one pass over the bytes before comparing windows.
+        let word_bytes = &lower.as_bytes()[range.0..range.1];
         if let Some(suffix) = &self.negation_suffix
-            && lower.as_bytes()[range.0..range.1]
+            && let Some(key) =
+                (suffix.bytes().find(|b| !b.is_ascii_alphanumeric())).or(suffix.bytes().last())
+            && word_bytes.contains(&key)
+            && word_bytes
                 .windows(suffix.len())
                 .any(|w| w == suffix.as_bytes())
         {
@@ -668,34 +768,45 @@ impl SentimentModel for LexiconModel {
     }
 }
 
-const SPACE: u8 = 1;
-const UPPER: u8 = 2;
-const LOWER: u8 = 4;
-
-/// What each ASCII byte is: white space as Python's `str.split()` sees it,
-/// an upper-case or a lower-case letter.
-static CLASS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = if c.is_ascii_whitespace() || c == 0x0b || (c >= 0x1c && c <= 0x1f) {
-            SPACE
-        } else if c.is_ascii_uppercase() {
-            UPPER
-        } else if c.is_ascii_lowercase() {
-            LOWER
-        } else {
-            0
-        };
-        b += 1;
-    }
-    table
-};
-
 /// Python's `str.split()` white space.
 fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// How many bytes of ASCII punctuation `raw` starts with, and ends with
+/// (none at the end when it is all punctuation).
+fn punctuation_around(raw: &[u8]) -> (usize, usize) {
+    let lead = raw.iter().take_while(|b| b.is_ascii_punctuation()).count();
+    let trail = if lead == raw.len() {
+        0
+    } else {
+        raw.iter()
+            .rev()
+            .take_while(|b| b.is_ascii_punctuation())
+            .count()
+    };
+    (lead, trail)
+}
+
+/// Whether an ASCII word is in capitals (Python's `str.isupper`), and
+/// [`punctuation_around`] it: what the masks say of a word inside a block,
+/// for one across two.
+fn ascii_shape(raw: &[u8]) -> (bool, (usize, usize)) {
+    let upper = raw.iter().any(u8::is_ascii_uppercase) && !raw.iter().any(u8::is_ascii_lowercase);
+    (upper, punctuation_around(raw))
+}
+
+/// White space as Python's `str.split()` sees it (and [`is_space`]), in
+/// ASCII.
+#[inline(always)]
+fn space_lanes(v: u8x16) -> u8x16 {
+    within(v, 0x09, 0x0d) | within(v, 0x1c, 0x20)
+}
+
+/// ASCII punctuation, as [`u8::is_ascii_punctuation`].
+#[inline(always)]
+fn punctuation_lanes(v: u8x16) -> u8x16 {
+    within(v, b'!', b'/') | within(v, b':', b'@') | within(v, b'[', b'`') | within(v, b'{', b'~')
 }
 
 /// VADER's sum: "!" and "?" push the total away from zero, then it is
@@ -811,6 +922,31 @@ const SPANISH_EMOJI: &[(char, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_are_read_as_character_by_character(
+            // Up to three blocks of 64 bytes: words, capitals, punctuation,
+            // every kind of white space.
+            text in "([a-cA-CnNtT'!?.,:()]|\\t|\\n|\\x0b|\\x1c| |  |HAPPY|n't|:\\)){0,90}",
+        ) {
+            static MODEL: std::sync::LazyLock<super::LexiconModel> =
+                std::sync::LazyLock::new(super::LexiconModel::english);
+            let model = &*MODEL;
+            let (mut fast, mut general) = (super::Scratch::default(), super::Scratch::default());
+            model.tokenize_ascii(&text, &mut fast);
+            model.tokenize_chars(&text, &mut general);
+            // The ASCII path keeps the whole text lower-cased, the other only
+            // its words: the same words, wherever they are.
+            let read = |s: &super::Scratch| -> Vec<_> {
+                s.tokens
+                    .iter()
+                    .map(|t| (s.lower(t).to_owned(), t.upper, t.ends_clause, t.word))
+                    .collect()
+            };
+            proptest::prop_assert_eq!(read(&fast), read(&general));
+        }
+    }
+
     use super::*;
 
     fn c(model: &LexiconModel, text: &str) -> f64 {
