@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use hashbrown::HashMap;
 use tertulia_core::Sentiment;
-use tertulia_core::lanes::{self, u8x16, within};
+use tertulia_core::lanes::{self, equal, u8x16, within};
 
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -164,6 +164,15 @@ pub struct Scratch {
     lower: String,
     tokens: Vec<Token>,
     valences: Vec<f64>,
+    /// The text's `!` and `?`, counted as it is read.
+    marks: Marks,
+}
+
+/// How many `!` and `?` a text holds.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Marks {
+    exclamations: usize,
+    questions: usize,
 }
 
 impl Scratch {
@@ -436,7 +445,7 @@ impl LexiconModel {
                 }
             }
         }
-        total(&scratch.valences, &text, words)
+        total(&scratch.valences, scratch.marks, words)
     }
 
     /// Decodes the HTML entities that platforms leave in text (`&amp;`,
@@ -478,7 +487,13 @@ impl LexiconModel {
 
     /// [`LexiconModel::tokenize`] for ASCII text.
     fn tokenize_ascii(&self, text: &str, scratch: &mut Scratch) {
-        let Scratch { lower, tokens, .. } = scratch;
+        let Scratch {
+            lower,
+            tokens,
+            marks,
+            ..
+        } = scratch;
+        *marks = Marks::default();
         // Lower-case the whole text at once; words are ranges of it.
         lower.push_str(text);
         lower.make_ascii_lowercase();
@@ -499,6 +514,8 @@ impl LexiconModel {
                 mask(|v| within(v, b'a', b'z')),
             );
             let punctuation = mask(punctuation_lanes);
+            marks.exclamations += mask(|v| equal(v, b'!')).count_ones() as usize;
+            marks.questions += mask(|v| equal(v, b'?')).count_ones() as usize;
             let before = word << 1 | carry;
             let (mut starts, mut ends) = (word & !before, !word & before);
             while ends != 0 {
@@ -541,7 +558,17 @@ impl LexiconModel {
     /// [`LexiconModel::tokenize`] character by character, for text that is
     /// not all ASCII.
     fn tokenize_chars(&self, text: &str, scratch: &mut Scratch) {
-        let Scratch { lower, tokens, .. } = scratch;
+        let Scratch {
+            lower,
+            tokens,
+            marks,
+            ..
+        } = scratch;
+        let count = |mark: u8| text.bytes().filter(|&b| b == mark).count();
+        *marks = Marks {
+            exclamations: count(b'!'),
+            questions: count(b'?'),
+        };
         for raw in text.split(is_space).filter(|s| !s.is_empty()) {
             let start = lower.len();
             let (mut any_upper, mut any_lower) = (false, false);
@@ -812,17 +839,12 @@ fn punctuation_lanes(v: u8x16) -> u8x16 {
 /// VADER's sum: "!" and "?" push the total away from zero, then it is
 /// normalized into `[-1, 1]`; the positive, negative and neutral shares
 /// count each neutral word as one.
-fn total(valences: &[f64], text: &str, words: u32) -> Scores {
+fn total(valences: &[f64], marks: Marks, words: u32) -> Scores {
     if valences.is_empty() {
         return Scores::neutral();
     }
-    let bytes = text.as_bytes();
-    let exclamations = bytes
-        .iter()
-        .filter(|&&b| b == b'!')
-        .count()
-        .min(MAX_EXCLAMATIONS);
-    let questions = bytes.iter().filter(|&&b| b == b'?').count();
+    let exclamations = marks.exclamations.min(MAX_EXCLAMATIONS);
+    let questions = marks.questions;
     let question_boost = match questions {
         0 | 1 => 0.0,
         q if q <= MAX_QUESTIONS => q as f64 * QUESTION,
@@ -944,6 +966,7 @@ mod tests {
                     .collect()
             };
             proptest::prop_assert_eq!(read(&fast), read(&general));
+            proptest::prop_assert_eq!(fast.marks, general.marks);
         }
     }
 
