@@ -8,6 +8,9 @@
 //!
 //! - `engine`: tertulia's engine, normalizer on, all rules compiled together,
 //!   deciding the tweets as a stream into one reused decision.
+//! - `step_normalizer`, `step_regex_set`: two of the engine's steps alone,
+//!   the normalizer and the regex set of the 50 regex rules, to see where
+//!   its time goes.
 //! - `engine_not_ascii`: the same with an emoji after each tweet, so every
 //!   text takes the normalizer's general (non-ASCII) path.
 //! - `baseline_per_rule_regex`: what AutoModerator does: each rule its own
@@ -22,9 +25,10 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use tertulia::moderation::{
-    Action, AuthorCondition, Decision, Engine, Field, Item, ItemAuthor, MatchKind, Rule, pattern,
+    Action, AuthorCondition, Decision, Engine, Field, Item, ItemAuthor, MatchKind, Normalized,
+    Normalizer, Rule, pattern,
 };
 
 /// Fifty regex rules of the kinds communities write: contacts, money,
@@ -175,6 +179,41 @@ fn moderate(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes(&items)));
     group.bench_function("engine", |b| b.iter(|| flagged(&mut engine, &items)));
+
+    // Two of the engine's steps alone, to see where its time goes: the
+    // normalizer, and the regex set (the 50 regex rules) asked whether
+    // anything matches.
+    let normalizer = Normalizer::default();
+    let mut normalized = Normalized::default();
+    group.bench_function("step_normalizer", |b| {
+        b.iter(|| {
+            items
+                .iter()
+                .map(|i| {
+                    normalizer.normalize_into(black_box(&i.body), &mut normalized);
+                    normalized.as_str().len()
+                })
+                .sum::<usize>()
+        })
+    });
+    let set = RegexSetBuilder::new(
+        rules
+            .iter()
+            .flat_map(|r| &r.text)
+            .filter(|t| t.kind == MatchKind::Regex)
+            .map(|t| pattern(t.kind, &t.values, false)),
+    )
+    .size_limit(1 << 24)
+    .build()
+    .expect("compiles");
+    group.bench_function("step_regex_set", |b| {
+        b.iter(|| {
+            items
+                .iter()
+                .filter(|i| set.is_match(black_box(&i.body)))
+                .count()
+        })
+    });
 
     // The same tweets with an emoji at the end: text that is not all ASCII
     // takes the general path (decomposition, lookalikes, a dense map).
