@@ -45,7 +45,7 @@ use serde_json::{Value, json};
 use tertulia_connect::{
     AccountMetrics, AuthProblem, Capabilities, Capability, Connector, Cursor, Error,
     IdempotencyKey, LengthUnit, Limits, Page, PageRequest, PostMetrics, PostRef, PublishRequest,
-    Published, RateLimit, Result,
+    Published, RateLimit, Result, http,
 };
 use tertulia_core::{
     AccountId, Author, Clock, Handle, Mention, MentionId, MentionKind, Metrics, Platform, PostId,
@@ -127,16 +127,7 @@ impl Bluesky {
         identifier: impl Into<String>,
         password: impl Into<Secret>,
     ) -> Result<Self> {
-        let pds = Url::parse(pds).map_err(|e| Error::Validation {
-            field: "pds".into(),
-            message: format!("not a URL: {e}"),
-        })?;
-        if !matches!(pds.scheme(), "http" | "https") || pds.host().is_none() {
-            return Err(Error::Validation {
-                field: "pds".into(),
-                message: "must be an http(s) URL with a host".into(),
-            });
-        }
+        let pds = http::server_url("pds", pds)?;
         let (identifier, password) = (identifier.into(), password.into());
         if identifier.trim().is_empty() || password.expose().is_empty() {
             return Err(Error::Auth {
@@ -144,15 +135,7 @@ impl Bluesky {
                 message: "an identifier and a password are needed".into(),
             });
         }
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .user_agent(concat!("tertulia/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Transport {
-                message: e.to_string(),
-                timeout: false,
-            })?;
+        let client = http::client()?;
         Ok(Bluesky {
             pds,
             identifier,
@@ -322,20 +305,10 @@ impl Bluesky {
                 .header(reqwest::header::CONTENT_TYPE, mime)
                 .body(b.to_vec()),
         };
-        let response = request.send().await.map_err(|e| Error::Transport {
-            timeout: e.is_timeout(),
-            message: e.without_url().to_string(),
-        })?;
+        let response = request.send().await?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
-        let text = response.text().await.map_err(|e| Error::Transport {
-            timeout: e.is_timeout(),
-            message: e.without_url().to_string(),
-        })?;
+        let headers = http::headers(&response);
+        let text = response.text().await?;
         if (200..300).contains(&status) {
             if text.trim().is_empty() {
                 return Ok(Value::Null);

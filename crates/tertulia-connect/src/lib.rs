@@ -54,6 +54,8 @@ mod types;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "http")]
+pub mod http;
 
 pub use connector::{Connector, ConnectorExt, pages};
 pub use error::{AuthProblem, Error, Result};

@@ -45,7 +45,7 @@ use serde_json::json;
 use tertulia_connect::{
     AccountMetrics, AuthProblem, Capabilities, Capability, Connector, Cursor, Error, LengthUnit,
     Limits, Media, Page, PageRequest, PostMetrics, PostRef, PublishRequest, Published, RateLimit,
-    Result,
+    Result, http,
 };
 use tertulia_core::{
     AccountId, Author, Clock, Handle, Language, Mention, MentionId, MentionKind, Metrics, Platform,
@@ -121,16 +121,7 @@ impl Mastodon {
     /// default limits (500 characters, a URL counting as 23, 4 media): no
     /// network call. [`Mastodon::connect`] reads the server's own.
     pub fn new(base: &str, token: impl Into<Secret>) -> Result<Self> {
-        let mut base = Url::parse(base).map_err(|e| Error::Validation {
-            field: "base".into(),
-            message: format!("not a URL: {e}"),
-        })?;
-        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
-            return Err(Error::Validation {
-                field: "base".into(),
-                message: "must be an http(s) URL with a host".into(),
-            });
-        }
+        let mut base = http::server_url("base", base)?;
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
@@ -141,15 +132,7 @@ impl Mastodon {
                 message: "an access token is needed".into(),
             });
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("tertulia/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Transport {
-                message: e.to_string(),
-                timeout: false,
-            })?;
+        let client = http::client()?;
         Ok(Mastodon {
             base,
             token,
@@ -230,24 +213,14 @@ impl Mastodon {
         request: reqwest::RequestBuilder,
         endpoint: &str,
     ) -> Result<(StatusCode, Option<String>, String)> {
-        let response = request.send().await.map_err(|e| Error::Transport {
-            timeout: e.is_timeout(),
-            message: e.without_url().to_string(),
-        })?;
+        let response = request.send().await?;
         let status = response.status();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
+        let headers = http::headers(&response);
         let link = headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("link"))
             .map(|(_, v)| v.clone());
-        let text = response.text().await.map_err(|e| Error::Transport {
-            timeout: e.is_timeout(),
-            message: e.without_url().to_string(),
-        })?;
+        let text = response.text().await?;
         if status.is_success() {
             return Ok((status, link, text));
         }
