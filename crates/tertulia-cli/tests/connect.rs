@@ -22,6 +22,13 @@ fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
 
+/// Asserts that the command's error output says `what`.
+#[track_caller]
+fn says(o: &Output, what: &str) {
+    let stderr = text(&o.stderr);
+    assert!(stderr.contains(what), "{stderr}");
+}
+
 #[test]
 fn a_dry_run_checks_the_limits_and_publishes_nothing() {
     let o = tertulia(
@@ -79,11 +86,7 @@ fn a_dry_run_checks_the_limits_and_publishes_nothing() {
 #[test]
 fn refusals_say_what_is_missing() {
     let o = tertulia(&["post", "--platform", "bluesky", "--text", "hi"], &[]);
-    assert!(
-        text(&o.stderr).contains("TERTULIA_BLUESKY_IDENTIFIER"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "TERTULIA_BLUESKY_IDENTIFIER");
     let o = tertulia(
         &[
             "post",
@@ -97,11 +100,7 @@ fn refusals_say_what_is_missing() {
         ],
         &[],
     );
-    assert!(
-        text(&o.stderr).contains("add --thread"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "add --thread");
     let o = tertulia(
         &[
             "post",
@@ -115,7 +114,7 @@ fn refusals_say_what_is_missing() {
         ],
         &[],
     );
-    assert!(text(&o.stderr).contains("alt text"), "{}", text(&o.stderr));
+    says(&o, "alt text");
     // A password on the command line is not an option there is.
     let o = tertulia(
         &[
@@ -177,9 +176,5 @@ async fn posting_on_the_test_pds_is_once_per_content() {
     // No AppView behind the test PDS: mentions cannot be read, and it says so.
     let o = tertulia(&["mentions", "--platform", "bluesky"], &env);
     assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("unavailable"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "unavailable");
 }
