@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use hashbrown::HashTable;
 
-use tertulia_core::lanes::{block_at, equal, mask_of, u8x16};
+use tertulia_core::lanes::{WordFilter, block_at, equal, mask_of, u8x16, word_head};
 
 use crate::normalize::{Normalized, Normalizer, is_word, word_lanes};
 
@@ -47,9 +47,6 @@ struct Entry {
     phrases: Vec<(u8, Option<u8>)>,
 }
 
-/// Bits of the word filter: 2^16, 8 KiB, in the first-level cache.
-const FILTER_BITS: u32 = 16;
-
 /// Folds eight bytes of a word into its hash.
 #[inline]
 fn fold(h: u64, chunk: u64) -> u64 {
@@ -64,44 +61,13 @@ fn mix(h: u64) -> u64 {
     m ^ (m >> 29)
 }
 
-/// The first eight bytes of a word (little endian, padded with zeros).
-fn head(word: &[u8]) -> u64 {
-    word.iter()
-        .take(8)
-        .rev()
-        .fold(0, |v, &b| v << 8 | u64::from(b))
-}
-
 /// The hash of a word for the index: its length, then its bytes eight at a
-/// time ([`head`] of each), one multiplication per chunk.
+/// time ([`word_head`] of each), one multiplication per chunk.
 fn hash(word: &[u8]) -> u64 {
     let h = word
         .chunks(8)
-        .fold(word.len() as u64, |h, c| fold(h, head(c)));
+        .fold(word.len() as u64, |h, c| fold(h, word_head(c, 0..c.len())));
     mix(h)
-}
-
-/// [`head`] of the word at `at` in `text`, in one load of eight bytes
-/// shifted and masked into place.
-#[inline(always)]
-fn head_in(text: &[u8], at: Range<usize>) -> u64 {
-    if text.len() < 8 {
-        return head(&text[at]);
-    }
-    // The eight bytes from the word's start, or the text's last eight.
-    let from = at.start.min(text.len() - 8);
-    let v = u64::from_le_bytes(text[from..from + 8].try_into().expect("eight bytes"));
-    (v >> (8 * (at.start - from))) & (u64::MAX >> (64 - 8 * at.len().min(8)))
-}
-
-/// The filter bit of a word, from its length and [`head`]: one
-/// multiplication, so the many words no term starts with cost little.
-#[inline(always)]
-fn filter_bit(len: usize, head: u64) -> usize {
-    (head
-        .wrapping_add(len as u64)
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        >> (64 - FILTER_BITS)) as usize
 }
 
 /// A set of terms compiled for one pass over normalized text: the cost of
@@ -137,8 +103,8 @@ pub struct TermMatcher {
     /// their hash (the one the scan computes as it reads) their place.
     entries: Vec<(Box<[u8]>, Entry)>,
     index: HashTable<usize>,
-    /// The filter bits of the index's words.
-    filter: Box<[u64]>,
+    /// The index's words.
+    filter: WordFilter,
     /// The first bytes of whole-word terms that start with a non-word
     /// character.
     leads: Vec<u8>,
@@ -222,10 +188,9 @@ impl TermMatcher {
             words.push(skeleton.to_owned());
             word_patterns.push(term);
         }
-        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)].into_boxed_slice();
+        let mut filter = WordFilter::default();
         for (word, _) in &entries {
-            let bit = filter_bit(word.len(), head(word));
-            filter[bit >> 6] |= 1 << (bit & 63);
+            filter.insert(word);
         }
         let error = |e: aho_corasick::BuildError| crate::Error::Automaton(e.to_string());
         let words = if words.is_empty() {
@@ -452,9 +417,8 @@ impl TermMatcher {
         f: &mut impl FnMut(usize, Range<usize>) -> bool,
     ) -> bool {
         let bytes = text.as_str().as_bytes();
-        let head = head_in(bytes, at.clone());
-        let bit = filter_bit(at.len(), head);
-        if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
+        let head = word_head(bytes, at.clone());
+        if !self.filter.may_hold(at.len(), head) {
             return true;
         }
         let word = &bytes[at.clone()];

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use hashbrown::HashMap;
 use tertulia_core::Sentiment;
-use tertulia_core::lanes::{self, equal, u8x16, within};
+use tertulia_core::lanes::{self, WordFilter, equal, u8x16, within, word_head};
 
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -73,47 +73,10 @@ impl Hasher for PackedHasher {
 /// The longest word kept packed in a `u64` (the eighth byte is the length).
 const PACKED: usize = 7;
 
-/// A word of up to [`PACKED`] bytes as one number: compared in one step.
-fn pack(word: &[u8]) -> u64 {
-    pack_in(word, 0..word.len())
-}
-
-/// [`pack`] of the word `bytes[at]`, read with one load of eight bytes (a
-/// word copied into a buffer first would wait for the copy to land).
-#[inline(always)]
-fn pack_in(bytes: &[u8], at: Range<usize>) -> u64 {
-    let len = at.len();
-    head(bytes, at, len.min(PACKED)) | (len as u64) << 56
-}
-
-/// The first `n` (up to eight) bytes of the word `bytes[at]`, little
-/// endian, in one load of eight bytes.
-#[inline(always)]
-fn head(bytes: &[u8], at: Range<usize>, n: usize) -> u64 {
-    let v = if bytes.len() >= 8 {
-        // The eight bytes from the word's start, or the last eight.
-        let from = at.start.min(bytes.len() - 8);
-        u64::from_le_bytes(bytes[from..from + 8].try_into().expect("eight bytes"))
-            >> (8 * (at.start - from))
-    } else {
-        bytes[at]
-            .iter()
-            .rev()
-            .fold(0, |v, &b| v << 8 | u64::from(b))
-    };
-    v & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
-}
-
-/// Bits of the word filter: 2^16, 8 KiB.
-const FILTER_BITS: u32 = 16;
-
-/// The filter bit of the word `bytes[at]`: its length and first eight
-/// bytes, in one multiplication.
-#[inline(always)]
-fn filter_bit(bytes: &[u8], at: Range<usize>) -> usize {
-    let len = at.len();
-    let key = head(bytes, at, len.min(8)) ^ (len as u64).rotate_right(8);
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FILTER_BITS)) as usize
+/// A word of up to [`PACKED`] bytes as one number, from its [`word_head`]:
+/// compared in one step.
+fn pack(len: usize, head: u64) -> u64 {
+    head | (len as u64) << 56
 }
 
 // What a word does, as bit flags.
@@ -214,9 +177,9 @@ pub struct LexiconModel {
     words: Table<Word>,
     /// Words of up to [`PACKED`] bytes, packed: most words of social text.
     short: HashMap<u64, Word, BuildHasherDefault<PackedHasher>>,
-    /// One bit per [`filter_bit`] of the words of both tables: most words of
-    /// a text are in neither, and are turned away here, in 8 KiB.
-    filter: Box<[u64]>,
+    /// The words of both tables: most words of a text are in neither, and
+    /// are turned away here.
+    filter: WordFilter,
     /// Idioms, then two-word boosters, then phrases of the lexicon.
     idioms: Vec<Phrase>,
     bigram_boosters: Vec<Phrase>,
@@ -250,7 +213,7 @@ impl LexiconModel {
         let mut model = LexiconModel {
             words: Table::default(),
             short: HashMap::default(),
-            filter: vec![0; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
+            filter: WordFilter::default(),
             idioms: Vec::new(),
             bigram_boosters: Vec::new(),
             phrases: Vec::new(),
@@ -372,10 +335,10 @@ impl LexiconModel {
             .sort_by_key(|p| std::cmp::Reverse(p.words.len()));
         let words = std::mem::take(&mut model.words);
         for (key, word) in words {
-            let bit = filter_bit(key.as_bytes(), 0..key.len());
-            model.filter[bit >> 6] |= 1 << (bit & 63);
+            model.filter.insert(key.as_bytes());
             if key.len() <= PACKED {
-                model.short.insert(pack(key.as_bytes()), word);
+                let head = word_head(key.as_bytes(), 0..key.len());
+                model.short.insert(pack(key.len(), head), word);
             } else {
                 model.words.insert(key, word);
             }
@@ -592,12 +555,12 @@ impl LexiconModel {
     /// The word `lower[at]`.
     #[inline(always)]
     fn lookup(&self, lower: &str, at: Range<usize>) -> Option<Word> {
-        let bit = filter_bit(lower.as_bytes(), at.clone());
-        if self.filter[bit >> 6] >> (bit & 63) & 1 == 0 {
+        let head = word_head(lower.as_bytes(), at.clone());
+        if !self.filter.may_hold(at.len(), head) {
             return None;
         }
         if at.len() <= PACKED {
-            self.short.get(&pack_in(lower.as_bytes(), at)).copied()
+            self.short.get(&pack(at.len(), head)).copied()
         } else {
             self.words.get(&lower[at]).copied()
         }
