@@ -159,9 +159,10 @@ impl Expected {
 ///
 /// From one bucket to the next, each day's comparable buckets move on by
 /// one: one leaves and one comes in per day. The baseline keeps them sorted
-/// and moves them on in one merge, and reads the MAD off the sorted values
-/// by a binary search, so a bucket costs a pass over `days × (2 ×
-/// neighbours + 1)` values, not a sort.
+/// and moves them on in place (a binary search for each key that leaves or
+/// comes, then two passes over the `days × (2 × neighbours + 1)` values), and
+/// reads the MAD off the sorted values by a binary search: no sort per
+/// bucket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeasonalBaseline {
     config: BaselineConfig,
@@ -171,6 +172,9 @@ pub struct SeasonalBaseline {
     /// `ring`, so not serialized (a restored baseline gathers them again).
     #[serde(skip)]
     window: Window,
+    /// The most recent buckets, for the fallback; derived the same way.
+    #[serde(skip)]
+    recent: Window,
     /// The bucket number the next value is for, once one has come.
     next: Option<i64>,
 }
@@ -188,6 +192,84 @@ struct Window {
     spare: Vec<u64>,
 }
 
+/// The most comparable buckets a window holds.
+const MAX_WINDOW: usize = MAX_DAYS * (2 * MAX_NEIGHBOURS + 1);
+
+/// One bit per place in a window.
+type Places = [u64; MAX_WINDOW.div_ceil(64)];
+
+/// The places `at` (fewer than `len`) as bits, each word built in a
+/// register: marking them one by one in memory makes each mark wait for the
+/// one before.
+fn places(at: &[usize], len: usize) -> Places {
+    let mut bits = Places::default();
+    for (w, word) in bits.iter_mut().enumerate().take(len.div_ceil(64)) {
+        *word = at
+            .iter()
+            .map(|&p| if p / 64 == w { 1 << (p % 64) } else { 0 })
+            .fold(0, |a, b| a | b);
+    }
+    bits
+}
+
+impl Window {
+    /// Takes the keys `gone` out (each is present) and puts `came` in,
+    /// keeping the keys sorted.
+    ///
+    /// Where each key goes is worked out first, by binary searches that do
+    /// not wait for one another; the keys then move in two passes with no
+    /// branch on their values. A merge would branch on every comparison, and
+    /// with counts those branches are a coin toss.
+    fn replace(&mut self, gone: &[u64], came: &[u64]) {
+        let (n, m) = (self.keys.len(), self.keys.len() - gone.len());
+        debug_assert!(n.max(m + came.len()) <= MAX_WINDOW);
+        // Which places empty: the first copy of a value, the next copy for
+        // a value leaving twice.
+        let mut at = [0; MAX_DAYS];
+        for (i, &key) in gone.iter().enumerate() {
+            let before = gone[..i].iter().filter(|&&k| k == key).count();
+            at[i] = self.keys.partition_point(|&k| k < key) + before;
+        }
+        let leaving = places(&at[..gone.len()], n);
+        // The keys that stay, in order, and one spare place at the end.
+        self.spare.clear();
+        self.spare.resize(m + 1, 0);
+        let mut kept = 0;
+        for (keys, &word) in self.keys.chunks(64).zip(&leaving) {
+            let mut bits = word;
+            for &key in keys {
+                self.spare[kept] = key;
+                kept += 1 - (bits & 1) as usize;
+                bits >>= 1;
+            }
+        }
+        // Where each new key goes: after the kept keys below it, the new
+        // keys below it, and the equal new keys listed before it.
+        let stay = &self.spare[..m];
+        for (j, &key) in came.iter().enumerate() {
+            let below = came.iter().filter(|&&k| k < key).count();
+            let equal = came[..j].iter().filter(|&&k| k == key).count();
+            at[j] = stay.partition_point(|&k| k < key) + below + equal;
+        }
+        let at = &at[..came.len()];
+        let coming = places(at, m + came.len());
+        self.keys.resize(m + came.len(), 0);
+        let mut from = 0;
+        for (keys, &word) in self.keys.chunks_mut(64).zip(&coming) {
+            let mut bits = word;
+            for key in keys {
+                *key = self.spare[from];
+                from += 1 - (bits & 1) as usize;
+                bits >>= 1;
+            }
+        }
+        for (&place, &key) in at.iter().zip(came) {
+            self.keys[place] = key;
+        }
+        debug_assert!(self.keys.is_sorted() && n == m + gone.len());
+    }
+}
+
 impl SeasonalBaseline {
     /// A baseline with no history; errors name a setting that cannot work.
     pub fn new(config: BaselineConfig) -> Result<Self> {
@@ -195,6 +277,7 @@ impl SeasonalBaseline {
         Ok(Self {
             ring: vec![None; config.span()],
             window: Window::default(),
+            recent: Window::default(),
             config,
             next: None,
         })
@@ -252,24 +335,7 @@ impl SeasonalBaseline {
                     w.per_day[day - 1] += 1;
                 }
             }
-            let (gone, came) = (&mut gone[..g], &mut came[..k]);
-            gone.sort_unstable();
-            came.sort_unstable();
-            w.spare.clear();
-            let (mut g, mut k) = (0, 0);
-            for &key in &w.keys {
-                if g < gone.len() && key == gone[g] {
-                    g += 1;
-                    continue;
-                }
-                while k < came.len() && came[k] < key {
-                    w.spare.push(came[k]);
-                    k += 1;
-                }
-                w.spare.push(key);
-            }
-            w.spare.extend_from_slice(&came[k..]);
-            std::mem::swap(&mut w.keys, &mut w.spare);
+            w.replace(&gone[..g], &came[..k]);
         } else {
             w.keys.clear();
             w.per_day.clear();
@@ -285,25 +351,44 @@ impl SeasonalBaseline {
         self.window = w;
     }
 
+    /// Makes `recent` hold the `recent` buckets before `bucket`, moved on
+    /// by one (one leaves, one comes) or gathered afresh as `prepare` does.
+    fn prepare_recent(&mut self, bucket: i64, newest: i64) {
+        if self.recent.of == Some((bucket, newest)) {
+            return;
+        }
+        let from = bucket - self.config.recent as i64;
+        let mut w = std::mem::take(&mut self.recent);
+        let moving = w.of.is_some_and(|(b, _)| b == bucket - 1) && newest == bucket - 1;
+        if moving && self.config.recent <= MAX_WINDOW {
+            let (gone, came) = (self.key(from - 1, newest), self.key(newest, newest));
+            w.replace(gone.as_slice(), came.as_slice());
+        } else {
+            w.keys.clear();
+            w.keys
+                .extend((from..bucket).filter_map(|t| self.key(t, newest)));
+            w.keys.sort_unstable();
+        }
+        w.of = Some((bucket, newest));
+        self.recent = w;
+    }
+
     /// What bucket `bucket` is expected to hold, from the buckets before it;
     /// `None` while there is too little history.
     pub fn expected(&mut self, bucket: i64) -> Option<Expected> {
         let newest = self.next? - 1;
         self.prepare(bucket, newest);
-        let c = &self.config;
+        let c = self.config;
         let days = self.window.per_day.iter().filter(|&&n| n > 0).count();
         let (median, mad) = if days >= c.min_days {
             median_and_mad(&self.window.keys)
         } else {
             // Too few days yet: the recent buckets, whatever their time of day.
-            let mut keys: Vec<u64> = (bucket - c.recent as i64..bucket)
-                .filter_map(|t| self.key(t, newest))
-                .collect();
-            if keys.len() < c.recent.div_ceil(2) {
+            self.prepare_recent(bucket, newest);
+            if self.recent.keys.len() < c.recent.div_ceil(2) {
                 return None;
             }
-            keys.sort_unstable();
-            median_and_mad(&keys)
+            median_and_mad(&self.recent.keys)
         };
         Some(Expected {
             median,
@@ -759,6 +844,30 @@ mod tests {
         }
 
         #[test]
+        fn replacing_keys_keeps_them_sorted(
+            keys in proptest::collection::vec(0u64..40, 0..=700 - MAX_DAYS),
+            leave in proptest::collection::vec(any::<proptest::sample::Index>(), 0..=MAX_DAYS),
+            came in proptest::collection::vec(0u64..40, 0..=MAX_DAYS),
+        ) {
+            // Windows up to the largest (28 days of 25 buckets), with many
+            // equal keys, against removing and inserting the plain way.
+            let mut keys = keys;
+            keys.sort_unstable();
+            let mut plain = keys.clone();
+            let mut gone = vec![];
+            for index in leave {
+                if !plain.is_empty() {
+                    gone.push(plain.remove(index.index(plain.len())));
+                }
+            }
+            plain.extend(&came);
+            plain.sort_unstable();
+            let mut w = Window { keys, ..Window::default() };
+            w.replace(&gone, &came);
+            prop_assert_eq!(w.keys, plain);
+        }
+
+        #[test]
         fn the_moving_window_is_the_one_gathered_afresh(
             counts in proptest::collection::vec(proptest::option::weighted(0.9, 0u32..50), 1..400),
             neighbours in 0usize..3,
@@ -766,7 +875,7 @@ mod tests {
             // Hourly buckets over a few days, some missing; each bucket's
             // window, moved on from the one before, against a baseline that
             // gathers it from scratch (a copy with no window).
-            let config = BaselineConfig { bucket_seconds: 3_600, days: 3, neighbours, min_days: 1, recent: 4 };
+            let config = BaselineConfig { bucket_seconds: 3_600, days: 3, neighbours, min_days: 2, recent: 5 };
             let mut moving = SeasonalBaseline::new(config).unwrap();
             let mut bucket = 0;
             for c in counts {
@@ -774,8 +883,12 @@ mod tests {
                 let Some(c) = c else { continue };
                 let mut fresh = moving.clone();
                 fresh.window = Window::default();
+                fresh.recent = Window::default();
                 prop_assert_eq!(moving.expected(bucket), fresh.expected(bucket));
                 prop_assert_eq!(&moving.window.keys, &fresh.window.keys);
+                if fresh.recent.of.is_some() {
+                    prop_assert_eq!(&moving.recent.keys, &fresh.recent.keys);
+                }
                 moving.record(bucket, f64::from(c)).unwrap();
             }
         }
