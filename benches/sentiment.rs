@@ -5,7 +5,8 @@
 //! `../shared/data`); without them, prints why and measures nothing.
 //!
 //! - `tertulia_english_stream`: `LexiconModel::scores_with`, buffers reused.
-//! - `tertulia_english`: `SentimentModel::scores`, fresh buffers per text.
+//! - `tertulia_english`: `SentimentModel::scores`, through the buffers the
+//!   model keeps (borrowed under a lock per text).
 //! - `tertulia_spanish_stream`: the Spanish model on the same texts (mostly
 //!   unknown words to it: the cost of reading, not of scoring).
 //! - `vader_sentiment_crate`: `SentimentIntensityAnalyzer::polarity_scores`

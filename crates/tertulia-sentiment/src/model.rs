@@ -184,10 +184,56 @@ pub struct LexiconModel {
     idioms: Vec<Phrase>,
     bigram_boosters: Vec<Phrase>,
     phrases: Vec<Phrase>,
-    emoji: HashMap<char, Box<str>, BuildHasherDefault<WordHasher>>,
+    emoji: Emoji,
     negation_suffix: Option<Box<str>>,
     clause_bound: bool,
     fold_accents: bool,
+    /// Buffers that [`SentimentModel::scores`] reuses.
+    scratch: Reused,
+}
+
+/// The emoji a model reads as their descriptions.
+#[derive(Debug, Clone, Default)]
+struct Emoji {
+    /// Which characters below U+0800 are emoji (`©`, `®`): text in a
+    /// language with accents is read without a lookup per letter.
+    low: [u64; 32],
+    all: HashMap<char, Box<str>, BuildHasherDefault<WordHasher>>,
+}
+
+impl Emoji {
+    fn with<'a>(mut self, emoji: impl IntoIterator<Item = (char, &'a str)>) -> Self {
+        for (c, description) in emoji {
+            let code = c as usize;
+            if let Some(word) = self.low.get_mut(code / 64) {
+                *word |= 1 << (code % 64);
+            }
+            self.all.insert(c, description.into());
+        }
+        self
+    }
+
+    fn get(&self, c: char) -> Option<&str> {
+        let code = c as usize;
+        match self.low.get(code / 64) {
+            Some(word) if word >> (code % 64) & 1 == 0 => None,
+            _ => self.all.get(&c).map(|d| &**d),
+        }
+    }
+}
+
+/// A [`Scratch`] kept by the model, so that [`SentimentModel::scores`]
+/// allocates nothing once its buffers have grown. A model shared by threads
+/// lends it to one at a time; the others, rather than wait, use buffers of
+/// their own for that text.
+#[derive(Debug, Default)]
+struct Reused(std::sync::Mutex<Scratch>);
+
+impl Clone for Reused {
+    /// A fresh set of buffers: the copy's own.
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 impl LexiconModel {
@@ -217,18 +263,18 @@ impl LexiconModel {
             idioms: Vec::new(),
             bigram_boosters: Vec::new(),
             phrases: Vec::new(),
-            emoji: vader_sentiment::EMOJI_LEXICON
-                .iter()
-                .filter_map(|(e, d)| {
+            emoji: Emoji::default().with(vader_sentiment::EMOJI_LEXICON.iter().filter_map(
+                |(e, d)| {
                     let mut chars = e.chars();
                     // Text is read one character at a time, as in VADER:
                     // emoji of several characters never match.
                     match (chars.next(), chars.next()) {
-                        (Some(c), None) => Some((c, Box::<str>::from(*d))),
+                        (Some(c), None) => Some((c, *d)),
                         _ => None,
                     }
-                })
-                .collect(),
+                },
+            )),
+            scratch: Reused::default(),
             negation_suffix: rules.negation_suffix.as_deref().map(Box::from),
             clause_bound: rules.clause_bound,
             fold_accents: fold,
@@ -350,8 +396,7 @@ impl LexiconModel {
     /// read as its description, so a description in the model's language
     /// gives the emoji that language's valence.
     pub fn with_emoji<'a>(mut self, emoji: impl IntoIterator<Item = (char, &'a str)>) -> Self {
-        self.emoji
-            .extend(emoji.into_iter().map(|(c, d)| (c, Box::from(d))));
+        self.emoji = self.emoji.with(emoji);
         self
     }
 
@@ -416,13 +461,13 @@ impl LexiconModel {
     /// each emoji becomes its description, after a space.
     fn prepare<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let text = tertulia_core::decode_entities(text);
-        if text.is_ascii() || !text.chars().any(|c| self.emoji.contains_key(&c)) {
+        if text.is_ascii() || !text.chars().any(|c| self.emoji.get(c).is_some()) {
             return text;
         }
         let mut out = String::with_capacity(text.len() + 32);
         let mut after_space = true;
         for c in text.chars() {
-            if let Some(d) = self.emoji.get(&c) {
+            if let Some(d) = self.emoji.get(c) {
                 if !after_space {
                     out.push(' ');
                 }
@@ -536,6 +581,12 @@ impl LexiconModel {
             let start = lower.len();
             let (mut any_upper, mut any_lower) = (false, false);
             for c in raw.chars() {
+                if c.is_ascii() {
+                    any_upper |= c.is_ascii_uppercase();
+                    any_lower |= c.is_ascii_lowercase();
+                    lower.push(c.to_ascii_lowercase());
+                    continue;
+                }
                 any_upper |= c.is_uppercase();
                 any_lower |= c.is_lowercase();
                 for l in c.to_lowercase() {
@@ -754,7 +805,17 @@ impl LexiconModel {
 
 impl SentimentModel for LexiconModel {
     fn scores(&self, text: &str) -> Scores {
-        self.scores_with(text, &mut Scratch::default())
+        match self.scratch.0.try_lock() {
+            Ok(mut scratch) => self.scores_with(text, &mut scratch),
+            // A panic while scoring leaves only buffers that the next text
+            // clears.
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                self.scores_with(text, &mut p.into_inner())
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                self.scores_with(text, &mut Scratch::default())
+            }
+        }
     }
 }
 
@@ -988,6 +1049,46 @@ mod tests {
             assert_eq!(s.compound.score(), 0.0, "{text:?}");
             assert_eq!(s.words, 0);
         }
+    }
+
+    #[test]
+    fn emoji_below_u0800_and_ones_added_are_read() {
+        // "©" is one of VADER's emoji below U+0800, where the model keeps
+        // bits; "í" is not, until it is added.
+        let en = LexiconModel::english();
+        assert_eq!(en.scores("© ok").words, en.scores("copyright ok").words);
+        assert_eq!(c(&en, "¡sí!"), 0.0);
+        let loving = en.clone().with_emoji([('í', "love")]);
+        assert!(c(&loving, "¡sí!") > 0.5);
+    }
+
+    #[test]
+    fn threads_sharing_a_model_score_as_one_alone() {
+        // The model lends its buffers to one thread at a time; the others
+        // use their own. Either way the scores are the same.
+        let en = LexiconModel::english();
+        let texts = [
+            "I love it!!",
+            "not good at all",
+            "Meh 😐",
+            "VERY bad, but fine",
+        ];
+        let alone: Vec<f64> = texts.iter().map(|t| c(&en, t)).collect();
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..500)
+                            .flat_map(|_| texts.iter().map(|t| c(&en, t)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for run in runs {
+                let got = run.join().unwrap();
+                assert!(got.chunks(texts.len()).all(|chunk| chunk == alone));
+            }
+        });
     }
 
     #[test]
