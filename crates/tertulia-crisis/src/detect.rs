@@ -845,7 +845,7 @@ mod tests {
 
         #[test]
         fn replacing_keys_keeps_them_sorted(
-            keys in proptest::collection::vec(0u64..40, 0..=700 - MAX_DAYS),
+            keys in proptest::collection::vec(0u64..40, 0..=MAX_WINDOW - MAX_DAYS),
             leave in proptest::collection::vec(any::<proptest::sample::Index>(), 0..=MAX_DAYS),
             came in proptest::collection::vec(0u64..40, 0..=MAX_DAYS),
         ) {
