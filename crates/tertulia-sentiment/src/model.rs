@@ -461,7 +461,8 @@ impl LexiconModel {
     /// each emoji becomes its description, after a space.
     fn prepare<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let text = tertulia_core::decode_entities(text);
-        if text.is_ascii() || !text.chars().any(|c| self.emoji.get(c).is_some()) {
+        let ascii_emoji = self.emoji.low[..2] != [0, 0];
+        if (text.is_ascii() && !ascii_emoji) || !text.chars().any(|c| self.emoji.get(c).is_some()) {
             return text;
         }
         let mut out = String::with_capacity(text.len() + 32);
@@ -1054,13 +1055,16 @@ mod tests {
     #[test]
     fn emoji_below_u0800_and_ones_added_are_read() {
         // "©" is one of VADER's emoji below U+0800, where the model keeps
-        // bits; "í" is not, until it is added.
+        // bits; "í" and "#" are not, until they are added.
         let en = LexiconModel::english();
         assert!(en.emoji.get('©').is_some() && en.emoji.get('😍').is_some());
         assert!(en.emoji.get('í').is_none() && en.emoji.get('a').is_none());
         assert_eq!(c(&en, "¡sí!"), 0.0);
-        let loving = en.clone().with_emoji([('í', "love")]);
+        let loving = en.clone().with_emoji([('í', "love"), ('#', "love")]);
         assert!(c(&loving, "¡sí!") > 0.5);
+        // An ASCII emoji is read in ASCII text too.
+        assert_eq!(c(&en, "#"), 0.0);
+        assert!(c(&loving, "#") > 0.5);
     }
 
     #[test]
