@@ -91,6 +91,48 @@ pub fn word_head(bytes: &[u8], at: Range<usize>) -> u64 {
     (v >> (8 * (at.start - from))) & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
 }
 
+/// The words that end in a block of 64 bytes at `base`, from the masks of
+/// where words start and end in it (bit `j` for byte `base + j`): `f` gets
+/// each, in order, until it returns `false`. Starts and ends alternate, so
+/// each end closes the word of the start before it; the first may close a
+/// word from an earlier block, which `start` holds, and `start` is left at
+/// a word still open at the block's end.
+///
+/// ```
+/// use tertulia_core::lanes::words_ending;
+///
+/// // "ab cd" then a word still open: starts at 0, 3 and 6, ends at 2 and 5.
+/// let (mut start, mut words) = (0, vec![]);
+/// words_ending(0, (0b100_1001, 0b10_0100), &mut start, |w| {
+///     words.push(w);
+///     true
+/// });
+/// assert_eq!((words, start), (vec![0..2, 3..5], 6));
+/// ```
+#[inline(always)]
+pub fn words_ending(
+    base: usize,
+    (mut starts, mut ends): (u64, u64),
+    start: &mut usize,
+    mut f: impl FnMut(Range<usize>) -> bool,
+) -> bool {
+    while ends != 0 {
+        if starts.trailing_zeros() < ends.trailing_zeros() {
+            *start = base + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+        }
+        let end = base + ends.trailing_zeros() as usize;
+        ends &= ends - 1;
+        if !f(*start..end) {
+            return false;
+        }
+    }
+    if starts != 0 {
+        *start = base + starts.trailing_zeros() as usize;
+    }
+    true
+}
+
 /// A set of words as bits of an 8 KiB filter (in the first-level cache),
 /// each keyed by its length and [`word_head`] in one multiplication: a word
 /// not in the set is nearly always turned away before any hash of it is

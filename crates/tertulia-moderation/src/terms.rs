@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use hashbrown::HashTable;
 
-use tertulia_core::lanes::{WordFilter, block_at, equal, mask_of, u8x16, word_head};
+use tertulia_core::lanes::{WordFilter, block_at, equal, mask_of, u8x16, word_head, words_ending};
 
 use crate::normalize::{Normalized, Normalizer, is_word, word_lanes};
 
@@ -310,22 +310,7 @@ impl TermMatcher {
             // A term that starts with a non-word character starts after one.
             let leads = leads & !words & !before;
             let go_on = if leads == 0 {
-                // Starts and ends alternate: each end closes the word of the
-                // start before it, from the block before for the first.
-                let (mut starts, mut ends) = (starts, ends);
-                let mut go_on = true;
-                while go_on && ends != 0 {
-                    if starts.trailing_zeros() < ends.trailing_zeros() {
-                        start = base + starts.trailing_zeros() as usize;
-                        starts &= starts - 1;
-                    }
-                    go_on = self.word(text, start..base + ends.trailing_zeros() as usize, f);
-                    ends &= ends - 1;
-                }
-                if starts != 0 {
-                    start = base + starts.trailing_zeros() as usize;
-                }
-                go_on
+                words_ending(base, (starts, ends), &mut start, |w| self.word(text, w, f))
             } else {
                 self.events(text, base, (starts, ends, leads), &mut start, f)
             };

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use hashbrown::HashMap;
 use tertulia_core::Sentiment;
-use tertulia_core::lanes::{self, WordFilter, equal, u8x16, within, word_head};
+use tertulia_core::lanes::{self, WordFilter, equal, u8x16, within, word_head, words_ending};
 
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -526,17 +526,10 @@ impl LexiconModel {
             marks.exclamations += mask(|v| equal(v, b'!')).count_ones() as usize;
             marks.questions += mask(|v| equal(v, b'?')).count_ones() as usize;
             let before = word << 1 | carry;
-            let (mut starts, mut ends) = (word & !before, !word & before);
-            while ends != 0 {
-                // Each end closes the word of the start before it, from
-                // the block before for the first.
-                if starts.trailing_zeros() < ends.trailing_zeros() {
-                    start = base + starts.trailing_zeros() as usize;
-                    starts &= starts - 1;
-                }
-                let end = base + ends.trailing_zeros() as usize;
-                ends &= ends - 1;
-                let raw = &bytes[start..end];
+            let edges = (word & !before, !word & before);
+            words_ending(base, edges, &mut start, |at| {
+                let (start, end) = (at.start, at.end);
+                let raw = &bytes[at];
                 let (upper, around) = if start >= base {
                     let (s, e) = ((start - base) as u32, (end - base) as u32);
                     let inside = (!0u64 >> (64 - (e - s))) << s;
@@ -551,10 +544,8 @@ impl LexiconModel {
                     ascii_shape(raw)
                 };
                 tokens.push(self.token(raw, lower, (start, end), upper, around));
-            }
-            if starts != 0 {
-                start = base + starts.trailing_zeros() as usize;
-            }
+                true
+            });
             carry = word >> 63;
         }
         if carry == 1 {
