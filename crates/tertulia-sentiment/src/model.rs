@@ -213,6 +213,11 @@ impl Emoji {
         self
     }
 
+    /// Whether an ASCII character is one: ASCII text needs reading then.
+    fn any_ascii(&self) -> bool {
+        self.low[..2] != [0, 0]
+    }
+
     fn get(&self, c: char) -> Option<&str> {
         let code = c as usize;
         match self.low.get(code / 64) {
@@ -461,8 +466,9 @@ impl LexiconModel {
     /// each emoji becomes its description, after a space.
     fn prepare<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let text = tertulia_core::decode_entities(text);
-        let ascii_emoji = self.emoji.low[..2] != [0, 0];
-        if (text.is_ascii() && !ascii_emoji) || !text.chars().any(|c| self.emoji.get(c).is_some()) {
+        if (text.is_ascii() && !self.emoji.any_ascii())
+            || !text.chars().any(|c| self.emoji.get(c).is_some())
+        {
             return text;
         }
         let mut out = String::with_capacity(text.len() + 32);
@@ -960,6 +966,8 @@ const SPANISH_EMOJI: &[(char, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     proptest::proptest! {
         #[test]
         fn ascii_words_are_read_as_character_by_character(
@@ -967,15 +975,15 @@ mod tests {
             // every kind of white space.
             text in "([a-cA-CnNtT'!?.,:()]|\\t|\\n|\\x0b|\\x1c| |  |HAPPY|n't|:\\)){0,90}",
         ) {
-            static MODEL: std::sync::LazyLock<super::LexiconModel> =
-                std::sync::LazyLock::new(super::LexiconModel::english);
+            static MODEL: std::sync::LazyLock<LexiconModel> =
+                std::sync::LazyLock::new(LexiconModel::english);
             let model = &*MODEL;
-            let (mut fast, mut general) = (super::Scratch::default(), super::Scratch::default());
+            let (mut fast, mut general) = (Scratch::default(), Scratch::default());
             model.tokenize_ascii(&text, &mut fast);
             model.tokenize_chars(&text, &mut general);
             // The ASCII path keeps the whole text lower-cased, the other only
             // its words: the same words, wherever they are.
-            let read = |s: &super::Scratch| -> Vec<_> {
+            let read = |s: &Scratch| -> Vec<_> {
                 s.tokens
                     .iter()
                     .map(|t| (s.lower(t).to_owned(), t.upper, t.ends_clause, t.word))
@@ -985,8 +993,6 @@ mod tests {
             proptest::prop_assert_eq!(fast.marks, general.marks);
         }
     }
-
-    use super::*;
 
     fn c(model: &LexiconModel, text: &str) -> f64 {
         model.scores(text).compound.score()
