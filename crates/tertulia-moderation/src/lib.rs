@@ -30,6 +30,7 @@
 mod automod;
 mod engine;
 mod error;
+mod lockstep;
 mod normalize;
 mod rule;
 mod terms;

@@ -72,6 +72,7 @@ impl Default for NormalizeOptions {
 /// the same place, whichever way the map is kept.
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
+    /// The skeleton, with the dense map (the sparse map's is in `bytes`).
     text: String,
     /// How skeleton bytes map to the original.
     map: Map,
@@ -81,9 +82,10 @@ pub struct Normalized {
     repeats: Vec<Repeat>,
     /// Scratch: the character stream before joining and collapsing.
     chars: Vec<Char>,
-    /// Scratch for ASCII text: its skeleton, and its bytes read (for
-    /// joining).
+    /// For ASCII text: its skeleton (the first `kept` bytes, with the
+    /// sparse map; scratch beyond them), and its bytes read (for joining).
     bytes: Vec<u8>,
+    kept: usize,
     read: Vec<u8>,
     /// Scratch: the separators joining drops and the seams it leaves.
     drops: Vec<usize>,
@@ -92,8 +94,8 @@ pub struct Normalized {
 
 impl PartialEq for Normalized {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-            && (0..self.text.len()).all(|i| {
+        self.as_bytes() == other.as_bytes()
+            && (0..self.len()).all(|i| {
                 self.original(i..i + 1) == other.original(i..i + 1)
                     && self.run(i) == other.run(i)
                     && self.seam(i) == other.seam(i)
@@ -151,13 +153,72 @@ struct Char {
 
 impl Normalized {
     /// The skeleton.
+    ///
+    /// The skeleton of ASCII text is kept as bytes and read as text here
+    /// (checked, in time linear in its length): matching reads the bytes
+    /// ([`Normalized::as_bytes`]), and no time goes to checking text nobody
+    /// reads.
     pub fn as_str(&self) -> &str {
-        &self.text
+        match self.map {
+            Map::Sparse => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Map::Dense => &self.text,
+        }
+    }
+
+    /// The skeleton's bytes.
+    ///
+    /// ```
+    /// use tertulia_moderation::Normalizer;
+    ///
+    /// let n = Normalizer::default().normalize("Sooo B4D");
+    /// assert_eq!(n.as_bytes(), b"so bad");
+    /// assert_eq!(n.as_str(), "so bad");
+    /// assert_eq!(n.original(3..6), 5..8);
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        match self.map {
+            Map::Sparse => &self.bytes[..self.kept],
+            Map::Dense => self.text.as_bytes(),
+        }
+    }
+
+    /// The skeleton's length in bytes.
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// Whether the skeleton is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends the skeleton bytes `at` to `out`, if they lie on character
+    /// boundaries (as matches of text do).
+    pub(crate) fn push_at(&self, at: Range<usize>, out: &mut String) {
+        match self.map {
+            // ASCII, a byte at a time: cheaper than checking a few bytes.
+            Map::Sparse => out.extend(
+                self.as_bytes()
+                    .get(at)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&b| char::from(b)),
+            ),
+            Map::Dense => out.push_str(self.text.get(at).unwrap_or_default()),
+        }
+    }
+
+    /// The character that starts at skeleton byte `i`, if one does.
+    pub(crate) fn char_at(&self, i: usize) -> Option<char> {
+        match self.map {
+            Map::Sparse => self.as_bytes().get(i).map(|&b| char::from(b)),
+            Map::Dense => self.text.get(i..)?.chars().next(),
+        }
     }
 
     /// The original byte range a skeleton byte range came from.
     pub fn original(&self, skeleton: Range<usize>) -> Range<usize> {
-        if skeleton.is_empty() || skeleton.end > self.text.len() {
+        if skeleton.is_empty() || skeleton.end > self.len() {
             return 0..0;
         }
         let last = skeleton.end - 1;
@@ -208,6 +269,7 @@ impl Normalized {
 
     fn clear(&mut self) {
         self.text.clear();
+        self.kept = 0;
         self.map = Map::Dense;
         self.meta.clear();
         self.repeats.clear();
@@ -229,6 +291,16 @@ impl Normalized {
             });
         }
     }
+}
+
+/// Whether `bytes` are all ASCII, sixteen at a time, the last sixteen
+/// overlapping (std's `is_ascii` reads what is left after 64-byte chunks one
+/// byte at a time).
+fn all_ascii(bytes: &[u8]) -> bool {
+    let high = (0..bytes.len())
+        .step_by(16)
+        .fold(0, |m, at| m | sixteen_at(bytes, at));
+    high & u128::from_le_bytes([0x80; 16]) == 0
 }
 
 /// Characters that change nothing a reader sees.
@@ -354,7 +426,7 @@ impl Normalizer {
     /// `text` normalized into `out`, reusing its buffers.
     pub fn normalize_into(&self, text: &str, out: &mut Normalized) {
         out.clear();
-        if text.is_ascii() {
+        if all_ascii(text.as_bytes()) {
             self.normalize_ascii(text.as_bytes(), out);
         } else {
             self.normalize_chars(text, out);
@@ -481,7 +553,7 @@ impl Normalizer {
             // nor separators): 64 bytes more, so that any 64 from a byte of
             // the block can be copied at once.
             let mut block = [0u8; 128];
-            let (mut words, mut seps, mut symbols) = (0u64, 0u64, 0u64);
+            let (mut words, mut seps, mut symbols, mut bangs) = (0u64, 0u64, 0u64, 0u64);
             // Whether a byte is the one before it again, as read.
             let mut read_again = 0u64;
             for k in (0..4).take_while(|k| 16 * k < n) {
@@ -493,17 +565,41 @@ impl Normalizer {
                 seps |= bits(separator_lanes(v));
                 if o.leet {
                     symbols |= bits(symbol_lanes(v));
+                    bangs |= bits(equal(v, b'!'));
                 }
                 read_again |= bits(v.simd_eq(lower(before, o.leet)));
             }
             // A leet symbol read as a letter is compared again, and so is the
             // byte after it, and the first with the block before's last.
+            // Read from the masks where they tell: the byte after a `!`, and
+            // a token that ends inside the block (`!` is not of a token).
+            let read_words = words;
+            let tokens = words | (symbols & !bangs);
             while symbols != 0 {
                 let j = symbols.trailing_zeros();
                 symbols &= symbols - 1;
+                let i = base + j as usize;
                 let after_word = ((words << 1) | (words_before >> 63)) >> j & 1 == 1;
-                if let Some(letter) = symbol_letter(text, base + j as usize, after_word, &mut token)
-                {
+                let letter = if bangs >> j & 1 == 1 {
+                    let word_next = match j {
+                        63 => text.get(i + 1).is_some_and(|&b| WORD_BYTE[usize::from(b)]),
+                        _ => read_words >> (j + 1) & 1 == 1,
+                    };
+                    word_next.then_some('i')
+                } else {
+                    if i >= token.end {
+                        let run = (!(tokens >> j)).trailing_zeros();
+                        token = match j + run {
+                            64 => Token::at(text, i, after_word),
+                            _ => Token {
+                                end: i + run as usize,
+                                long: run >= 2 || after_word,
+                            },
+                        };
+                    }
+                    leet_symbol(char::from(text[i])).filter(|_| token.long)
+                };
+                if let Some(letter) = letter {
                     block[j as usize] = letter as u8;
                     words |= 1 << j;
                     for k in j.max(1)..(j + 2).min(64) {
@@ -560,8 +656,7 @@ impl Normalizer {
             }
         }
         out.map = Map::Sparse;
-        out.text
-            .push_str(std::str::from_utf8(&skeleton[..kept]).expect("ASCII stays ASCII"));
+        out.kept = kept;
         out.bytes = skeleton;
     }
 }
@@ -644,7 +739,6 @@ struct Token {
 /// (`after_word`, as the character before was read). Only the characters
 /// ahead are looked at, and reading leetspeak keeps each one's word-ness, so
 /// they may be read or not yet.
-#[cold]
 fn symbol_letter<S: Stream + ?Sized>(
     s: &S,
     i: usize,
@@ -656,14 +750,23 @@ fn symbol_letter<S: Stream + ?Sized>(
         return (i + 1 < s.len() && s.word(i + 1)).then_some('i');
     }
     if i >= token.end {
+        *token = Token::at(s, i, after_word);
+    }
+    leet_symbol(c).filter(|_| token.long)
+}
+
+impl Token {
+    /// The token that starts at `i`, read character by character.
+    fn at<S: Stream + ?Sized>(s: &S, i: usize, after_word: bool) -> Token {
         let mut j = i;
         while j < s.len() && (matches!(s.at(j), '@' | '$' | '|' | '+') || s.word(j)) {
             j += 1;
         }
-        token.end = j;
-        token.long = j - i >= 2 || after_word;
+        Token {
+            end: j,
+            long: j - i >= 2 || after_word,
+        }
     }
-    leet_symbol(c).filter(|_| token.long)
 }
 
 /// Collapses runs of ASCII text with joined letters into the skeleton and
@@ -873,6 +976,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn all_ascii_is_is_ascii(text in "(\\PC|[a-z]{1,20}){0,40}") {
+            proptest::prop_assert_eq!(all_ascii(text.as_bytes()), text.is_ascii());
+        }
+
         #[test]
         fn the_ascii_path_agrees_with_the_general_one(
             // Up to three blocks of 64 bytes, runs and all.

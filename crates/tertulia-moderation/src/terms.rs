@@ -43,6 +43,9 @@ struct Pattern {
 /// `None` when the phrase ends there).
 #[derive(Debug, Clone, Default)]
 struct Entry {
+    /// The word's first eight bytes, as [`word_head`] reads them: a word of
+    /// eight bytes or fewer is known by them and its length.
+    head: u64,
     patterns: Vec<usize>,
     phrases: Vec<(u8, Option<u8>)>,
 }
@@ -166,7 +169,14 @@ impl TermMatcher {
                         Some(&at) => at,
                         None => {
                             index.insert_unique(h, entries.len(), |&e| hash(&entries[e].0));
-                            entries.push((first.into(), Entry::default()));
+                            let head = word_head(first, 0..first.len());
+                            entries.push((
+                                first.into(),
+                                Entry {
+                                    head,
+                                    ..Entry::default()
+                                },
+                            ));
                             entries.len() - 1
                         }
                     };
@@ -243,12 +253,15 @@ impl TermMatcher {
 
     /// Appends every match to `out`.
     pub fn find_into(&self, text: &Normalized, out: &mut Vec<TermMatch>) {
-        let s = text.as_str();
         self.for_each(text, |term, at| {
             out.push(TermMatch {
                 term,
                 span: text.original(at.clone()),
-                normalized: s[at.clone()].to_owned(),
+                normalized: {
+                    let mut s = String::new();
+                    text.push_at(at.clone(), &mut s);
+                    s
+                },
                 skeleton: at,
             });
             true
@@ -278,7 +291,7 @@ impl TermMatcher {
             return;
         }
         let Some(ac) = &self.anywhere else { return };
-        for m in ac.find_overlapping_iter(text.as_str()) {
+        for m in ac.find_overlapping_iter(text.as_bytes()) {
             let p = &self.patterns[self.anywhere_patterns[m.pattern().as_usize()]];
             if runs_hold(p, text, m.start()) && !f(p.term, m.range()) {
                 return;
@@ -298,13 +311,12 @@ impl TermMatcher {
         if self.words.is_none() {
             return true;
         }
-        let s = text.as_str();
-        let bytes = s.as_bytes();
+        let bytes = text.as_bytes();
         // Where the word being read started, and whether the byte before
         // this block was a word byte.
         let (mut start, mut carry) = (0, 0u64);
         for base in (0..bytes.len()).step_by(64) {
-            let (words, leads) = self.masks(s, base);
+            let (words, leads) = self.masks(text, base);
             let before = (words << 1) | carry;
             let (starts, ends) = (words & !before, !words & before);
             // A term that starts with a non-word character starts after one.
@@ -353,12 +365,12 @@ impl TermMatcher {
         true
     }
 
-    /// The 64 bytes of `s` from `base` as two masks, bit `j` for byte
+    /// The 64 skeleton bytes from `base` as two masks, bit `j` for byte
     /// `base + j`: the bytes of word characters, and the bytes that start a
     /// term with a non-word character. Bytes past the end are neither.
     #[inline]
-    fn masks(&self, s: &str, base: usize) -> (u64, u64) {
-        let block = block_at(s.as_bytes(), base);
+    fn masks(&self, text: &Normalized, base: usize) -> (u64, u64) {
+        let block = block_at(text.as_bytes(), base);
         let mask = |test: &dyn Fn(u8x16) -> u8x16| mask_of(&block, test);
         let leads = if self.leads.is_empty() {
             0
@@ -369,6 +381,9 @@ impl TermMatcher {
         if mask(&|v| v) == 0 {
             return (mask(&word_lanes), leads);
         }
+        // Only a skeleton with a dense map holds such characters: its text
+        // is at hand.
+        let s = text.as_str();
         let bytes = &s.as_bytes()[base..s.len().min(base + 64)];
         // Characters that are not ASCII, decoded: from the one this block
         // starts inside.
@@ -401,7 +416,7 @@ impl TermMatcher {
         at: Range<usize>,
         f: &mut impl FnMut(usize, Range<usize>) -> bool,
     ) -> bool {
-        let bytes = text.as_str().as_bytes();
+        let bytes = text.as_bytes();
         let head = word_head(bytes, at.clone());
         if !self.filter.may_hold(at.len(), head) {
             return true;
@@ -412,7 +427,14 @@ impl TermMatcher {
         } else {
             hash(word)
         };
-        let Some(&e) = self.index.find(h, |&e| &*self.entries[e].0 == word) else {
+        let same = |&e: &usize| {
+            let (known, entry) = &self.entries[e];
+            match word.len() {
+                0..=8 => known.len() == word.len() && entry.head == head,
+                _ => **known == *word,
+            }
+        };
+        let Some(&e) = self.index.find(h, same) else {
             return true;
         };
         let entry = &self.entries[e].1;
@@ -423,7 +445,7 @@ impl TermMatcher {
         }
         // A phrase is walked only where the bytes after the word could
         // continue it.
-        let after = &text.as_str().as_bytes()[at.end..];
+        let after = &text.as_bytes()[at.end..];
         let continues = entry
             .phrases
             .iter()
@@ -455,7 +477,7 @@ impl TermMatcher {
         f: &mut impl FnMut(usize, Range<usize>) -> bool,
     ) -> bool {
         let Some(dfa) = &self.words else { return true };
-        let bytes = text.as_str().as_bytes();
+        let bytes = text.as_bytes();
         let mut sid = dfa
             .start_state(Anchored::Yes)
             .expect("the automaton is anchored");
@@ -495,10 +517,10 @@ impl TermMatcher {
 /// end, before a non-word character, or before a seam that joining left
 /// ahead of a last letter.
 fn ends_word(text: &Normalized, end: usize) -> bool {
-    let rest = &text.as_str()[end..];
-    let mut next = rest.chars();
-    match next.next() {
-        Some(c) if is_word(c) => text.seam(end) && next.next().is_none_or(|c| !is_word(c)),
+    match text.char_at(end) {
+        Some(c) if is_word(c) => {
+            text.seam(end) && text.char_at(end + c.len_utf8()).is_none_or(|c| !is_word(c))
+        }
         _ => true,
     }
 }

@@ -275,3 +275,59 @@ fn deciding_into_a_reused_decision_leaves_nothing_behind() {
         assert_eq!(d, fresh.decide(it), "{}", it.id);
     }
 }
+
+proptest::proptest! {
+    /// Deciding a stream in batches (regex sets asked of several items at
+    /// once) decides exactly as one item at a time, in order: with regexes
+    /// on several fields, Unicode `\b` on text that is not ASCII (which the
+    /// batch leaves to the set), link fields and a rate over the stream.
+    #[test]
+    fn deciding_in_batches_is_deciding_one_at_a_time(
+        texts in proptest::collection::vec(
+            ("[a-c é0-9!?-]{0,24}", proptest::option::of("[a-c é]{0,6}"), "[ab]{1,2}"),
+            0..150,
+        ),
+    ) {
+        let rules = r#"
+- name: digits
+  action: review
+  body: {regex: ['\d{2}-\d']}
+- name: shouting
+  action: report
+  body+title: {regex: ['[!?]{3,}', '(?i)\bcab\b']}
+- name: authors
+  action: none
+  labels: [b]
+  author_name: {regex: ['^b']}
+- name: links
+  action: report
+  domain: [example.com]
+- name: flood
+  action: hide
+  rate: {same_author: {max: 4, within_minutes: 10}}
+"#;
+        let (mut batched, mut alone) = (engine(rules), engine(rules));
+        let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
+        let items: Vec<Item> = texts
+            .iter()
+            .enumerate()
+            .map(|(k, (body, title, author))| {
+                let mut i = item(&k.to_string(), body);
+                if k % 7 == 0 {
+                    i.body.push_str(" https://www.example.com/x");
+                }
+                i.title.clone_from(title);
+                i.author.as_mut().unwrap().name.clone_from(author);
+                i.created_at = Some(t0 + TimeDelta::minutes(k as i64));
+                i
+            })
+            .collect();
+        let mut seen = 0;
+        batched.decide_each(&items, |item, d| {
+            assert_eq!(item.id, seen.to_string());
+            assert_eq!(*d, alone.decide(item), "{item:?}");
+            seen += 1;
+        });
+        proptest::prop_assert_eq!(seen, items.len());
+    }
+}
