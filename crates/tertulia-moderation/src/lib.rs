@@ -1,4 +1,4 @@
-//! **Moderate** (being built): a rules engine community managers write and
+//! **Moderate**: a rules engine community managers write and
 //! audit, AutoModerator-compatible and hard to fool.
 //!
 //! - [`Normalizer`]: text as people mean it (NFKC, accents, lookalike
@@ -11,6 +11,8 @@
 //! - [`Engine`]: every rule compiled together, per field one automaton and
 //!   one regex set; each [`Decision`] names every rule that fired, where it
 //!   matched in the original text and the normalized form that matched.
+//!   A stream is fastest through [`Engine::decide_each`], which asks each
+//!   regex set about two items at once.
 //!
 //! ```
 //! use tertulia_moderation::{Action, Engine, Item, parse_rules};
