@@ -218,8 +218,11 @@ struct RegexGroup {
 struct Condition {
     rule: usize,
     negate: bool,
-    /// Allowed words, normalized, that a match may fall inside.
+    /// Allowed words that a match may fall inside: normalized, for a
+    /// condition read on the skeleton.
     allow: Vec<String>,
+    /// ... and as written, found in any case, for one read on the text.
+    allow_written: Vec<Regex>,
 }
 
 /// Recent items, for rate conditions.
@@ -309,17 +312,38 @@ impl Engine {
                 let normalize = rule
                     .normalize
                     .filter(|_| !c.case_sensitive && c.kind != MatchKind::Regex);
-                conditions.push(Condition {
-                    rule: r,
-                    negate: c.negate,
-                    allow: match normalize {
-                        Some(o) => c
-                            .allow
+                let (allow, allow_written) = match normalize {
+                    Some(o) => (
+                        c.allow
                             .iter()
                             .map(|a| Normalizer::new(o).normalize(a).as_str().to_owned())
                             .collect(),
-                        None => c.allow.iter().map(|a| a.to_lowercase()).collect(),
-                    },
+                        Vec::new(),
+                    ),
+                    // Found in the text itself: offsets in a lowercased copy
+                    // move where lowercasing changes a character's length.
+                    None => (
+                        Vec::new(),
+                        c.allow
+                            .iter()
+                            .map(|a| {
+                                RegexBuilder::new(&regex::escape(a))
+                                    .case_insensitive(true)
+                                    .size_limit(REGEX_SIZE_LIMIT)
+                                    .build()
+                                    .map_err(|e| Error::Rule {
+                                        rule: rule.name.clone(),
+                                        problem: format!("has an allowed word too large: {e}"),
+                                    })
+                            })
+                            .collect::<Result<_>>()?,
+                    ),
+                };
+                conditions.push(Condition {
+                    rule: r,
+                    negate: c.negate,
+                    allow,
+                    allow_written,
                 });
                 for &field in &c.fields {
                     match normalize {
@@ -587,11 +611,7 @@ impl Engine {
                 let lit = g.literals[term];
                 if hits[lit.condition].is_some()
                     || !anchored(lit.kind, normalized, at.clone())
-                    || allowed(
-                        &conditions[lit.condition].allow,
-                        || normalized.as_str(),
-                        at.clone(),
-                    )
+                    || allowed(&conditions[lit.condition].allow, normalized, at.clone())
                 {
                     return true;
                 }
@@ -618,8 +638,9 @@ impl Engine {
                     continue;
                 }
                 if let Some(m) = re.find(text) {
-                    let allow = &self.conditions[*id].allow;
-                    if allowed(allow, || text.to_lowercase(), m.range()) {
+                    let inside = |w: regex::Match| w.start() <= m.start() && m.end() <= w.end();
+                    let allow = &self.conditions[*id].allow_written;
+                    if allow.iter().any(|a| a.find_iter(text).any(inside)) {
                         continue;
                     }
                     self.hit_ids.push(*id);
@@ -887,16 +908,15 @@ fn anchored(kind: MatchKind, text: &Normalized, at: Range<usize>) -> bool {
     }
 }
 
-/// Whether a match lies inside one of the allowed words of `text` (read
-/// only when there are some).
-fn allowed<S: AsRef<str>>(allow: &[String], text: impl FnOnce() -> S, at: Range<usize>) -> bool {
+/// Whether a match at skeleton bytes `at` lies inside one of the allowed
+/// words (the skeleton is read as text only when there are some).
+fn allowed(allow: &[String], text: &Normalized, at: Range<usize>) -> bool {
     if allow.is_empty() {
         return false;
     }
-    let s = text();
+    let s = text.as_str();
     allow.iter().any(|a| {
-        s.as_ref()
-            .match_indices(a.as_str())
+        s.match_indices(a.as_str())
             .any(|(i, w)| i <= at.start && at.end <= i + w.len())
     })
 }

@@ -331,3 +331,25 @@ proptest::proptest! {
         proptest::prop_assert_eq!(seen, items.len());
     }
 }
+
+#[test]
+fn allow_lists_of_rules_compared_as_written_hold_in_text_whose_case_changes_length() {
+    // "İ" lowercases to two characters: offsets in the lowercased text move,
+    // so an allowed word must be found in the text itself.
+    let mut e = engine(
+        r#"
+- name: exact
+  action: report
+  body: {includes: [ass], case-sensitive: true, allow: [Class]}
+"#,
+    );
+    assert_eq!(
+        e.decide(&item("1", "İİİ class")).rules(),
+        Vec::<&str>::new()
+    );
+    assert_eq!(e.decide(&item("2", "İİİ ass class")).rules(), ["exact"]);
+    assert_eq!(
+        e.decide(&item("3", "a CLASS act")).rules(),
+        Vec::<&str>::new()
+    );
+}
