@@ -518,11 +518,12 @@ impl Normalizer {
     /// decomposition, no lookalikes, and spans that are the bytes
     /// themselves. Each block is lower-cased and read as leetspeak sixteen
     /// bytes at a time, in vectors that also give masks of its word bytes,
-    /// separators, leet symbols and repeats; the masks spot
-    /// spaced letters, leet symbols (rare) take a path of their own, and the
-    /// block is copied to the skeleton without its repeats, which go into the
-    /// sparse map. No step branches on the bytes of running text. Only text
-    /// with spaced letters takes the joining path.
+    /// separators, leet symbols and repeats; the masks spot spaced letters
+    /// and read most leet symbols, and the block is copied to the skeleton
+    /// without its repeats, which go into the sparse map. No step branches
+    /// on the bytes of running text. Only text with spaced letters takes the
+    /// joining path. The skeleton stays in `bytes`: turning it into a `str`
+    /// would check it, and matching reads bytes.
     fn normalize_ascii(&self, text: &[u8], out: &mut Normalized) {
         let o = self.options;
         let table = if o.leet { &LOWER_LEET } else { &LOWER };
@@ -569,10 +570,10 @@ impl Normalizer {
                 }
                 read_again |= bits(v.simd_eq(lower(before, o.leet)));
             }
-            // A leet symbol read as a letter is compared again, and so is the
-            // byte after it, and the first with the block before's last.
-            // Read from the masks where they tell: the byte after a `!`, and
-            // a token that ends inside the block (`!` is not of a token).
+            // Leet symbols, read from the masks where they tell: the byte
+            // after a `!`, and a token that ends inside the block (`!` is not
+            // of a token). A symbol read as a letter is compared again, and so
+            // is the byte after it, and the first with the block before's last.
             let read_words = words;
             let tokens = words | (symbols & !bangs);
             while symbols != 0 {
