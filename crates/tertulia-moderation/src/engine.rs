@@ -497,10 +497,7 @@ impl Engine {
     /// # Ok::<(), tertulia_moderation::Error>(())
     /// ```
     pub fn decide_into(&mut self, item: &Item, out: &mut Decision) {
-        for g in &mut self.regexes {
-            g.batch.clear();
-        }
-        self.decide_in_batch(item, 0, out);
+        self.decide_in_batch(item, None, out);
     }
 
     /// Decides `items` in order, handing each decision to `f`: the same
@@ -547,30 +544,28 @@ impl Engine {
                 let Some(lockstep) = g
                     .lockstep
                     .as_mut()
-                    .filter(|_| matches!(g.field, Field::Body | Field::Title | Field::AuthorName))
+                    .filter(|_| !matches!(g.field, Field::Domain | Field::Url))
                 else {
                     continue;
                 };
                 texts.clear();
-                texts.extend(batch.iter().map(|item: &&Item| match g.field {
-                    Field::Title => item.title.as_deref().unwrap_or_default().as_bytes(),
-                    Field::AuthorName => {
-                        item.author.as_ref().map_or(&[][..], |a| a.name.as_bytes())
-                    }
-                    _ => item.body.as_bytes(),
-                }));
+                texts.extend(
+                    batch
+                        .iter()
+                        .map(|item| written(item, g.field).unwrap_or_default().as_bytes()),
+                );
                 lockstep.is_match_each(&texts, &mut g.batch);
             }
             for (k, &item) in batch.iter().enumerate() {
-                self.decide_in_batch(item, k, &mut decision);
+                self.decide_in_batch(item, Some(k), &mut decision);
                 f(item, &decision);
             }
         }
     }
 
-    /// Decides `item`, the `k`th of the batch whose regex answers the groups
-    /// hold (none when they are empty).
-    fn decide_in_batch(&mut self, item: &Item, k: usize, out: &mut Decision) {
+    /// Decides `item`: the `k`th of the batch whose regex answers the groups
+    /// hold, or (`None`) one alone.
+    fn decide_in_batch(&mut self, item: &Item, k: Option<usize>, out: &mut Decision) {
         for mut f in out.fired.drain(..) {
             self.spare_evidence.append(&mut f.matches);
             self.spare_fired.push(f);
@@ -589,14 +584,12 @@ impl Engine {
         } else {
             (String::new(), String::new())
         };
-        let author_name = item.author.as_ref().map_or("", |a| a.name.as_str());
+        let author_name = written(item, Field::AuthorName).unwrap_or_default();
         let text_of = |field: Field| -> Option<&str> {
             match field {
-                Field::Body => Some(item.body.as_str()),
-                Field::Title => item.title.as_deref(),
-                Field::AuthorName => Some(author_name),
                 Field::Domain => Some(domains.as_str()),
                 Field::Url => Some(urls.as_str()),
+                _ => written(item, field),
             }
         };
         for g in &self.literals {
@@ -628,7 +621,7 @@ impl Engine {
                 continue;
             };
             // Most texts match no regex: the cheap question first.
-            let matched = g.batch.get(k).copied().flatten();
+            let matched = k.and_then(|k| *g.batch.get(k)?);
             if !matched.unwrap_or_else(|| g.set.is_match(text)) {
                 continue;
             }
@@ -889,22 +882,37 @@ pub fn pattern(kind: MatchKind, values: &[String], case_sensitive: bool) -> Stri
     format!("{flags}{body}")
 }
 
+/// The text of a field the item holds as written: all but the links, which
+/// are extracted from it.
+fn written(item: &Item, field: Field) -> Option<&str> {
+    match field {
+        Field::Body => Some(&item.body),
+        Field::Title => item.title.as_deref(),
+        Field::AuthorName => Some(item.author.as_ref().map_or("", |a| a.name.as_str())),
+        Field::Domain | Field::Url => None,
+    }
+}
+
 /// Whether a match sits where its kind requires.
 fn anchored(kind: MatchKind, text: &Normalized, at: Range<usize>) -> bool {
-    if matches!(
-        kind,
-        MatchKind::Includes | MatchKind::IncludesWord | MatchKind::Regex
-    ) {
-        return true;
-    }
-    let s = text.as_str();
+    // The skeleton is read as text only for the kinds that look around.
+    let around = || {
+        let s = text.as_str();
+        (&s[..at.start], &s[at.end..])
+    };
     let blank = |t: &str| !t.chars().any(is_word);
     match kind {
         MatchKind::Includes | MatchKind::IncludesWord | MatchKind::Regex => true,
-        MatchKind::StartsWith => s[..at.start].trim().is_empty(),
-        MatchKind::EndsWith => s[at.end..].trim().is_empty(),
-        MatchKind::FullExact => s[..at.start].trim().is_empty() && s[at.end..].trim().is_empty(),
-        MatchKind::FullText => blank(&s[..at.start]) && blank(&s[at.end..]),
+        MatchKind::StartsWith => around().0.trim().is_empty(),
+        MatchKind::EndsWith => around().1.trim().is_empty(),
+        MatchKind::FullExact => {
+            let (b, a) = around();
+            b.trim().is_empty() && a.trim().is_empty()
+        }
+        MatchKind::FullText => {
+            let (b, a) = around();
+            blank(b) && blank(a)
+        }
     }
 }
 
