@@ -140,13 +140,14 @@ fn plan(c: &mut Criterion) {
                     cooldown_days: 14,
                     max_reposts: 1,
                 }),
+                text: None,
             }
         })
         .collect();
     let placed = planner.plan(&drafts, &[]).expect("a feasible plan");
     assert_eq!(
         placed.assignments.len(),
-        10_000 + 500 - placed.reposts_left_out.len()
+        10_000 + 500 - placed.unplaced.len()
     );
 
     let mut group = c.benchmark_group("plan_10k_drafts_90_days");

@@ -592,7 +592,7 @@ fn error_of(status: u16, body: &str, limit: &RateLimit, nsid: &str) -> Error {
     }
     let x: Xrpc = serde_json::from_str(body).unwrap_or_default();
     let message = if x.message.is_empty() {
-        body.chars().take(200).collect()
+        tertulia_connect::http::body_words(body)
     } else {
         x.message.clone()
     };
@@ -671,8 +671,13 @@ impl Connector for Bluesky {
 
     fn limits(&self) -> Limits {
         Limits {
+            // app.bsky.feed.post: text of at most 300 graphemes and 3,000
+            // bytes; app.bsky.embed.images: 4 images, each blob at most
+            // 2,000,000 bytes ("formerly limited to 1 MB"). The lexicon sets
+            // no limit on alt text; 2,000 characters is the Bluesky app's.
             max_length: 300,
             unit: LengthUnit::Graphemes,
+            max_text_bytes: Some(3_000),
             url_weight: None,
             max_media: 4,
             max_media_bytes: Some(2_000_000),

@@ -16,6 +16,7 @@ use tertulia_core::Secret;
 use tertulia_mastodon::Mastodon;
 
 use crate::CliError;
+use crate::output::read_yaml;
 
 /// A platform with a connector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,9 +66,9 @@ pub(crate) struct MentionsArgs {
     /// Where to listen.
     #[arg(long, value_enum)]
     platform: PlatformArg,
-    /// The most mentions to print, newest first.
-    #[arg(long, default_value_t = 100)]
-    limit: usize,
+    /// The most mentions to print: the newest ones, printed oldest first.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    limit: u64,
     /// See `tertulia post --credentials`.
     #[arg(long)]
     credentials: Option<PathBuf>,
@@ -98,14 +99,10 @@ struct MastodonCredentials {
 }
 
 fn credentials(path: Option<&PathBuf>) -> Result<Credentials, CliError> {
-    let Some(path) = path else {
-        return Ok(Credentials::default());
-    };
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    serde_saphyr::from_str(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+    match path {
+        Some(path) => read_yaml(path),
+        None => Ok(Credentials::default()),
+    }
 }
 
 /// A value from the file, else from the variable `var`.
@@ -123,13 +120,14 @@ fn connect_error(e: tertulia_connect::Error) -> CliError {
     CliError::Usage(e.to_string())
 }
 
-/// The connector for `platform`; `offline` builds it without a network
-/// call (and without credentials, for a dry run).
+/// The connector for `platform`; `offline` builds it without credentials,
+/// for a dry run (it may still read a Mastodon server's public limits).
+/// Returns which limits it checks against, in words, for a dry run to say.
 async fn connector(
     platform: PlatformArg,
     file: Option<&PathBuf>,
     offline: bool,
-) -> Result<Arc<dyn Connector>, CliError> {
+) -> Result<(Arc<dyn Connector>, String), CliError> {
     let c = credentials(file)?;
     Ok(match platform {
         PlatformArg::Bluesky => {
@@ -156,28 +154,53 @@ async fn connector(
             };
             // Reading goes through the AppView the PDS proxies to, as a
             // Bluesky PDS does; publishing needs none.
-            Arc::new(
-                Bluesky::new(&pds, identifier, password)
-                    .map_err(connect_error)?
-                    .with_appview(),
-            )
+            let b = Bluesky::new(&pds, identifier, password)
+                .map_err(connect_error)?
+                .with_appview();
+            let limits = format!("Bluesky's limits: {}", b.limits());
+            (Arc::new(b), limits)
         }
         PlatformArg::Mastodon => {
             let m = c.mastodon.unwrap_or_default();
-            let url = setting(m.url, "TERTULIA_MASTODON_URL", "the Mastodon server")?;
+            let url = m.url.or_else(|| {
+                std::env::var("TERTULIA_MASTODON_URL")
+                    .ok()
+                    .filter(|v| !v.is_empty())
+            });
             if offline {
-                Arc::new(Mastodon::new(&url, "dry-run").map_err(connect_error)?)
+                // No credential needed: the server's own limits when it is
+                // named and answers, Mastodon's defaults otherwise.
+                let (base, limits, said) = match &url {
+                    None => (
+                        "https://mastodon.invalid".to_owned(),
+                        Mastodon::default_limits(),
+                        "Mastodon's default limits (set TERTULIA_MASTODON_URL to check against your server's own)".to_owned(),
+                    ),
+                    Some(url) => match Mastodon::server_limits(url).await {
+                        Ok(limits) => (url.clone(), limits, format!("the limits {url} states")),
+                        Err(e) => (
+                            url.clone(),
+                            Mastodon::default_limits(),
+                            format!("Mastodon's default limits ({url}'s own could not be read: {e})"),
+                        ),
+                    },
+                };
+                let m = Mastodon::new(&base, "dry-run")
+                    .map_err(connect_error)?
+                    .with_limits(limits);
+                (Arc::new(m), format!("{said}: {limits}"))
             } else {
+                let url = setting(url, "TERTULIA_MASTODON_URL", "the Mastodon server")?;
                 let token = setting(
                     m.token.map(|t| t.expose().to_owned()),
                     "TERTULIA_MASTODON_TOKEN",
                     "the Mastodon access token",
                 )?;
-                Arc::new(
-                    Mastodon::connect(&url, token)
-                        .await
-                        .map_err(connect_error)?,
-                )
+                let m = Mastodon::connect(&url, token)
+                    .await
+                    .map_err(connect_error)?;
+                let limits = format!("the limits {url} states: {}", m.limits());
+                (Arc::new(m), limits)
             }
         }
     })
@@ -244,7 +267,8 @@ pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
         reply_to: None,
     };
     runtime()?.block_on(async {
-        let inner = connector(args.platform, args.credentials.as_ref(), args.dry_run).await?;
+        let (inner, limits) =
+            connector(args.platform, args.credentials.as_ref(), args.dry_run).await?;
         let published = if args.dry_run {
             DryRun::new(inner).publish(&request).await
         } else {
@@ -266,6 +290,9 @@ pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
             for p in &published.posts {
                 writeln!(out, "{verb} {}", p.url.as_deref().unwrap_or(&p.id))
                     .map_err(CliError::Stdout)?;
+            }
+            if args.dry_run {
+                writeln!(out, "checked against {limits}").map_err(CliError::Stdout)?;
             }
         }
         Ok(())
@@ -291,16 +318,26 @@ fn content_key(platform: PlatformArg, parts: &[Part]) -> String {
     format!("tertulia-{h:016x}")
 }
 
+/// Prints the newest `--limit` mentions oldest first: in time order, as
+/// `crisis watch` and every other reader of a stream wants them.
 pub(crate) fn mentions(args: &MentionsArgs) -> Result<(), CliError> {
     runtime()?.block_on(async {
-        let c = Retry::new(connector(args.platform, args.credentials.as_ref(), false).await?);
-        let mut stream = c.all_mentions().take(args.limit);
-        let mut out = std::io::stdout().lock();
+        let (c, _) = connector(args.platform, args.credentials.as_ref(), false).await?;
+        let c = Retry::new(c);
+        let mut stream = c.all_mentions().take(args.limit as usize);
+        let mut newest_first = Vec::new();
         while let Some(m) = stream.next().await {
-            let m = m.map_err(connect_error)?;
-            serde_json::to_writer(&mut out, &m).map_err(|e| CliError::Stdout(e.into()))?;
+            newest_first.push(m.map_err(connect_error)?);
+        }
+        // Pages come newest first; a stable sort keeps ties as they came.
+        let mut mentions = newest_first;
+        mentions.reverse();
+        mentions.sort_by_key(|m| m.created_at);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for m in &mentions {
+            serde_json::to_writer(&mut out, m).map_err(|e| CliError::Stdout(e.into()))?;
             writeln!(out).map_err(CliError::Stdout)?;
         }
-        Ok(())
+        out.flush().map_err(CliError::Stdout)
     })
 }

@@ -12,13 +12,14 @@ use tertulia_core::Mention;
 use tertulia_crisis::detect::{DetectorConfig, Severity};
 use tertulia_crisis::incident::{Action, Desk, Incident, Level, Notification, Playbook, Policy};
 use tertulia_crisis::nab::{
-    CostProfile, LabelledFile, anomaly_scores, fitted, parse_data, score_file,
+    CostProfile, LabelledFile, anomaly_scores, fitted, normalized_score, parse_data, score_file,
 };
 use tertulia_crisis::watch::{Watch, WatchConfig};
 use tertulia_sentiment::ByLanguage;
 
 use crate::CliError;
 use crate::notify::Sender;
+use crate::output::{count, plural, read_yaml};
 
 /// Options of `tertulia crisis`.
 #[derive(Debug, Args)]
@@ -43,8 +44,9 @@ struct WatchArgs {
     /// The brand's name, the prefix of alert keys.
     #[arg(long, default_value = "brand")]
     brand: String,
-    /// The bucket width in minutes: 5 for a busy brand, 60 for a quiet one (it must divide a day).
-    #[arg(long, default_value_t = 15)]
+    /// The bucket width in minutes, 1 to 1440: 5 for a busy brand, 60 for a quiet one; a day must
+    /// hold a whole number of buckets (5, 10, 15, 30, 60, 120, 360, 1440, ...).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
     bucket_minutes: i64,
     /// Print each step as a JSON object.
     #[arg(long)]
@@ -101,7 +103,7 @@ pub(crate) fn default_policy() -> Policy {
             severity: Severity::Error,
             tell: vec!["legal".to_owned()],
             statement: Some(
-                "We are aware of the conversation about us ({summary}) and are looking into it. \
+                "We are aware of what is being said about us and are looking into it. \
                  We will share an update within the hour."
                     .to_owned(),
             ),
@@ -154,11 +156,22 @@ pub(crate) struct Watcher {
 
 impl Watcher {
     pub(crate) fn new(brand: &str, policy: Policy, bucket_minutes: i64) -> Result<Self, CliError> {
+        if !(1..=1440).contains(&bucket_minutes) || 1440 % bucket_minutes != 0 {
+            return Err(CliError::Usage(format!(
+                "--bucket-minutes {bucket_minutes}: a day (1,440 minutes) must hold a whole number of buckets: use 5, 10, 15, 30, 60, 120, 360 or another divisor of 1,440"
+            )));
+        }
         let mut config = WatchConfig {
             name: brand.to_owned(),
             ..WatchConfig::default()
         };
         config.signals.bucket_seconds = bucket_minutes * 60;
+        // The baseline compares each bucket with its neighbours on earlier
+        // days: fewer of them when buckets are wide (6-hour buckets leave
+        // room for one on each side, daily ones for none).
+        let per_day = (1440 / bucket_minutes) as usize;
+        let baseline = &mut config.detector.baseline;
+        baseline.neighbours = baseline.neighbours.min((per_day - 1) / 2);
         let bucket = TimeDelta::seconds(config.signals.bucket_seconds);
         let crisis = |e: tertulia_crisis::Error| CliError::Usage(e.to_string());
         Ok(Watcher {
@@ -214,6 +227,11 @@ impl Watcher {
             self.report.buckets += 1;
             self.report.late += step.bucket.late;
             let end = step.bucket.start + self.bucket;
+            // Open incidents learn this bucket's figures, so an escalation
+            // later says what is happening then.
+            for update in &step.updates {
+                self.desk.refresh(update);
+            }
             for alert in &step.alerts {
                 if alert.clear {
                     out.push(Step::text(end, format!("cleared: {}", alert.key)));
@@ -260,16 +278,12 @@ fn record(out: &mut Vec<Step>, at: DateTime<Utc>, actions: Vec<Action>) {
     }
 }
 
+/// How many of the first lines decide whether the input is mentions at all.
+const FIRST_LINES: u64 = 20;
+
 fn watch(args: &WatchArgs) -> Result<(), CliError> {
     let policy = match &args.policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            serde_saphyr::from_str::<Policy>(&text)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
-        }
+        Some(path) => read_yaml::<Policy>(path)?,
         None => default_policy(),
     };
     let mut watcher = Watcher::new(&args.brand, policy, args.bucket_minutes)?;
@@ -296,6 +310,7 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
     };
     let sentiment = ByLanguage::english_and_spanish();
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut input = Input::default();
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let line = line.map_err(|source| CliError::Read {
             path: "standard input".into(),
@@ -304,12 +319,9 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
         if line.trim().is_empty() {
             continue;
         }
-        let mut mention: Mention = match serde_json::from_str(&line) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("tertulia: line {}: not a mention: {e}", n + 1);
-                continue;
-            }
+        let mention = input.read(n as u64 + 1, &line)?;
+        let Some(mut mention) = mention else {
+            continue;
         };
         if mention.sentiment.is_none() {
             mention.sentiment = Some(
@@ -320,13 +332,25 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
         }
         emit(&mut out, watcher.push(&mention))?;
     }
+    input.settle()?;
     emit(&mut out, watcher.flush())?;
     let report = watcher.report(Vec::new());
+    // Most of the input unusable is a wrong input, not a quiet brand.
+    let unusable = input.bad + report.late;
+    if input.lines > 0 && 2 * unusable > input.lines {
+        return Err(CliError::Usage(format!(
+            "most of the input could not be used: {} of {} were not mentions and {} came after their bucket was judged; crisis watch reads core Mention JSON a line, oldest first",
+            count(input.bad),
+            plural(input.lines, "line", "lines"),
+            plural(report.late, "mention", "mentions"),
+        )));
+    }
     eprintln!(
-        "tertulia: {} buckets, {} incidents, {} late mentions",
-        report.buckets,
-        report.incidents.len(),
-        report.late
+        "tertulia: {}, {}; {}, {} not a mention",
+        plural(report.buckets, "bucket", "buckets"),
+        plural(report.incidents.len() as u64, "incident", "incidents"),
+        plural(report.late, "late mention", "late mentions"),
+        plural(input.bad, "line", "lines"),
     );
     let Some(mut sender) = sender else {
         return Ok(());
@@ -335,11 +359,16 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
     if pending > 0 {
         if !sender.kept() {
             return Err(CliError::Usage(format!(
-                "{pending} deliveries still pending and {failed} given up on, and no outbox \
-                 keeps them: run with --outbox FILE"
+                "{} still pending and {} given up on, and no outbox \
+                 keeps them: run with --outbox FILE",
+                plural(pending as u64, "delivery", "deliveries"),
+                count(failed as u64)
             )));
         }
-        eprintln!("tertulia: {pending} deliveries pending, kept in the outbox for the next run");
+        eprintln!(
+            "tertulia: {} pending, kept in the outbox for the next run",
+            plural(pending as u64, "delivery", "deliveries")
+        );
     }
     if failed > 0 {
         return Err(gave_up(failed));
@@ -347,10 +376,87 @@ fn watch(args: &WatchArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The lines `crisis watch` read: how many, how many were not mentions,
+/// and what it held back from the first lines until it knew the input is
+/// mentions at all.
+#[derive(Default)]
+struct Input {
+    lines: u64,
+    bad: u64,
+    /// Messages about bad lines among the first ones, held back.
+    held: Vec<String>,
+    /// Whether the first lines were judged.
+    settled: bool,
+    /// The first mentions' times, to tell input that is newest first.
+    first_times: Vec<DateTime<Utc>>,
+}
+
+impl Input {
+    /// Reads line `n`: a mention, or `None` after counting it as bad.
+    fn read(&mut self, n: u64, line: &str) -> Result<Option<Mention>, CliError> {
+        self.lines += 1;
+        let read = serde_json::from_str::<Mention>(line);
+        let mention = match read {
+            Ok(m) => {
+                if !self.settled {
+                    self.first_times.push(m.created_at);
+                }
+                Some(m)
+            }
+            Err(e) => {
+                self.bad += 1;
+                let said = format!("tertulia: line {n}: not a mention: {e}");
+                if self.settled {
+                    eprintln!("{said}");
+                } else {
+                    self.held.push(said);
+                }
+                None
+            }
+        };
+        if !self.settled && self.lines == FIRST_LINES {
+            self.settle()?;
+        }
+        Ok(mention)
+    }
+
+    /// Judges the first lines: not mentions at all, or mentions newest
+    /// first, is one error line; otherwise the held messages are printed.
+    fn settle(&mut self) -> Result<(), CliError> {
+        if self.settled {
+            return Ok(());
+        }
+        self.settled = true;
+        if self.lines > 0 && 2 * self.bad > self.lines {
+            let first = self.held.first().map_or(String::new(), |h| {
+                format!(" ({})", h.trim_start_matches("tertulia: "))
+            });
+            return Err(CliError::Usage(format!(
+                "standard input does not hold mentions: {} of its first {} are not core Mention JSON{first}; crisis watch reads mentions (mentions.jsonl, or tertulia mentions), not posts",
+                count(self.bad),
+                plural(self.lines, "line", "lines"),
+            )));
+        }
+        let t = &self.first_times;
+        if t.len() >= 3 && t.windows(2).all(|w| w[1] < w[0]) {
+            return Err(CliError::Usage(format!(
+                "the mentions come newest first ({} then {}): crisis watch reads them oldest first, as tertulia mentions prints them (reverse the file: tac FILE | tertulia crisis watch)",
+                t[0].format("%Y-%m-%d %H:%M"),
+                t[t.len() - 1].format("%Y-%m-%d %H:%M"),
+            )));
+        }
+        for said in self.held.drain(..) {
+            eprintln!("{said}");
+        }
+        Ok(())
+    }
+}
+
 fn gave_up(failed: usize) -> CliError {
     CliError::Usage(format!(
-        "{failed} deliveries given up on (see the lines above): fix the notifier and run \
-         again with the same --outbox to send them once more"
+        "{} given up on (see the lines above): fix the notifier and run \
+         again with the same --outbox to send them once more",
+        plural(failed as u64, "delivery", "deliveries")
     ))
 }
 
@@ -385,8 +491,11 @@ fn nab(args: &NabArgs) -> Result<(), CliError> {
     let Some(path) = &args.windows else {
         return Ok(());
     };
-    let all: BTreeMap<String, Vec<[String; 2]>> = serde_json::from_str(&read(path)?)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let all: BTreeMap<String, Vec<[String; 2]>> =
+        serde_json::from_str(&read(path)?).map_err(|source| CliError::Json {
+            path: path.clone(),
+            source,
+        })?;
     let name = args
         .file
         .file_name()
@@ -406,12 +515,23 @@ fn nab(args: &NabArgs) -> Result<(), CliError> {
     let detections: Vec<bool> = scores.iter().map(|&s| s >= 0.5).collect();
     for (label, profile) in CostProfile::ALL {
         let s = score_file(&detections, &file.windows, profile);
+        let windows = file.windows.len();
+        // NAB's 0-100 score: 0 for detecting nothing, 100 for every window
+        // at its start and no false alarm. A file without windows has none.
+        let score = if windows == 0 {
+            "no score (the file has no window)".to_owned()
+        } else {
+            format!(
+                "score {:.1} of 100",
+                normalized_score(s.raw, windows, profile)
+            )
+        };
         eprintln!(
-            "{label}: raw score {:.3} ({} of {} windows detected, {} false alarms)",
+            "{label}: {score}, raw {:.3} ({} of {} detected, {})",
             s.raw,
             s.true_positives,
-            file.windows.len(),
-            s.false_positives
+            plural(windows as u64, "window", "windows"),
+            plural(s.false_positives as u64, "false alarm", "false alarms")
         );
     }
     Ok(())

@@ -24,7 +24,7 @@ use tertulia_sim::{Evasion, Label, Simulation, Truth};
 
 use crate::CliError;
 use crate::community::CommunityArgs;
-use crate::output::{Progress, count, percent, print_json, print_text, sparkline, table};
+use crate::output::{Progress, count, percent, plural, print_json, print_text, sparkline, table};
 
 /// Options of `tertulia demo`.
 #[derive(Debug, Args)]
@@ -393,10 +393,10 @@ fn render(r: &DemoReport) -> String {
     let m = &r.mentions;
     let _ = writeln!(
         out,
-        "What people said: {} items ({} comments under posts, {} mentions); the brand answered {}",
-        count(m.total),
-        count(m.comments),
-        count(m.mentions),
+        "What people said: {} ({} under posts, {}); the brand answered {}",
+        plural(m.total, "item", "items"),
+        plural(m.comments, "comment", "comments"),
+        plural(m.mentions, "mention", "mentions"),
         percent(m.answered, m.total)
     );
     let languages: Vec<String> = m
@@ -552,14 +552,14 @@ fn render(r: &DemoReport) -> String {
     if let (Some(c), Some(h)) = (&p.crisis, &m.around_crisis) {
         let _ = writeln!(
             out,
-            "  crisis: starts {} {} UTC, mentions peak at ×{:.0} the usual rate at {}, over by {} {}; it caused {} mentions",
+            "  crisis: starts {} {} UTC, mentions peak at ×{:.0} the usual rate at {}, over by {} {}; it caused {}",
             day(c.start),
             c.start.format("%H:%M"),
             c.peak_multiplier,
             c.peak.format("%H:%M"),
             day(c.end),
             c.end.format("%H:%M"),
-            count(m.crisis_caused)
+            plural(m.crisis_caused, "mention", "mentions")
         );
         let line = sparkline(&h.counts);
         let (before, after) =
@@ -599,22 +599,41 @@ fn render_crisis(out: &mut String, r: &DemoReport) {
         Some((first, known)) => {
             let _ = writeln!(
                 out,
-                "  planted start {} UTC; first alert {} UTC, {} min later ({}, {}); {} incidents before the start",
+                "  planted start {} UTC; first alert {} UTC, {} min later ({}, {}); {} before the start",
                 c.start.format("%a %H:%M"),
                 known.format("%a %H:%M"),
                 (known - c.start).num_minutes(),
                 first.key,
                 first.severity.name(),
-                before
+                plural(before as u64, "incident", "incidents")
             );
-            for step in w.steps.iter().filter(|s| s.at >= known).take(10) {
-                let _ = writeln!(out, "    {} {}", step.at.format("%H:%M"), step.text);
+            let after: Vec<&crate::crisis::Step> =
+                w.steps.iter().filter(|s| s.at >= known).collect();
+            // The date when it changes (and first), the time always.
+            let mut day = None;
+            for step in after.iter().take(10) {
+                let when = if day == Some(step.at.date_naive()) {
+                    step.at.format("%H:%M").to_string()
+                } else {
+                    day = Some(step.at.date_naive());
+                    step.at.format("%a %Y-%m-%d %H:%M").to_string()
+                };
+                let _ = writeln!(out, "    {when} {}", step.text);
+            }
+            if after.len() > 10 {
+                let more = after.len() - 10;
+                let _ = writeln!(
+                    out,
+                    "    … and {more} more {} (all of them in --json)",
+                    if more == 1 { "step" } else { "steps" }
+                );
             }
         }
         None => {
             let _ = writeln!(
                 out,
-                "  the planted crisis was NOT detected; {before} incidents before it"
+                "  the planted crisis was NOT detected; {} before it",
+                plural(before as u64, "incident", "incidents")
             );
         }
     }
@@ -742,6 +761,7 @@ fn publish_next_week(
                 earliest: start,
                 latest: start + TimeDelta::days(7),
                 evergreen: None,
+                text: None,
             })
         })
         .collect();
@@ -836,8 +856,13 @@ fn render_publishing(out: &mut String, p: &PublishingReport) {
     );
     let _ = writeln!(
         out,
-        "  {} drafts, {} placed, {} published; {} of {} calls failed and were retried; {} posted twice",
-        p.drafts, p.placed, p.published, p.failed_calls, p.calls, p.duplicates
+        "  {}, {} placed, {} published; {} of {} failed and were retried; {} posted twice",
+        plural(p.drafts as u64, "draft", "drafts"),
+        p.placed,
+        p.published,
+        p.failed_calls,
+        plural(p.calls as u64, "call", "calls"),
+        p.duplicates
     );
     for (channel, local, id) in p.posts.iter().take(6) {
         let _ = writeln!(out, "  {channel:<20} {local:<40} {id}");

@@ -69,6 +69,7 @@ pub(crate) fn svg(
     model: &BestTimes,
     title: &str,
     outcome: &str,
+    numbered_days: bool,
     path: &Path,
 ) -> Result<(), String> {
     let (cell, left, top) = (34i32, 60i32, 70i32);
@@ -105,7 +106,12 @@ pub(crate) fn svg(
         .collect();
     for (d, row) in g.iter().enumerate() {
         let y = top + d as i32 * cell;
-        root.draw(&Text::new(DAYS[d], (10, y + cell / 2 - 6), label(13)))
+        let day = if numbered_days {
+            format!("day {}", d + 1)
+        } else {
+            DAYS[d].to_owned()
+        };
+        root.draw(&Text::new(day, (10, y + cell / 2 - 6), label(13)))
             .map_err(err)?;
         for (hour, v) in row.iter().enumerate() {
             let x = left + hour as i32 * cell;

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use clap::Args;
 use serde::Serialize;
 use tertulia_core::Metric;
-use tertulia_kpi::import::{self, Format, ImportOptions};
+use tertulia_kpi::import::{self, DateOrder, Format, ImportOptions};
 use tertulia_kpi::{
     Confidence, Engagement, Estimate, Grouping, HEADLINE, Kpi, KpiOptions, KpiReport, Kpis,
     MissingCounts, PostReport, Rate, ResponseSummary,
@@ -19,27 +19,35 @@ use tertulia_kpi::{
 
 use crate::CliError;
 use crate::community::parse_zone;
-use crate::output::{count, print_json, print_text, table};
+use crate::output::{count, plural, print_json, print_text, table, warn};
 
 /// A post-level export to read, as every command that measures takes it.
+/// The zone its local times are read in is each command's own option.
 #[derive(Debug, Args)]
 pub(crate) struct Input {
     /// The export to read: a Facebook Insights CSV, tertulia CSV or JSON Lines of posts.
     pub file: PathBuf,
     /// The file's format (default: guessed from its extension and header).
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long, value_parser = choice::<Format>(["facebook-insights", "csv", "jsonl"]))]
     pub format: Option<Format>,
-    /// The IANA time zone of days, weekdays and hours, and of local times in the file.
-    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = parse_zone)]
-    pub tz: Tz,
-    /// Which weekday a Facebook Insights "Post Weekday" of 1 means, if known (for example sunday).
-    #[arg(long, value_name = "DAY")]
+    /// Which weekday a Facebook Insights "Post Weekday" of 1 means, if known.
+    #[arg(long, value_name = "DAY", value_parser = weekdays())]
     pub weekday_one: Option<Weekday>,
+    /// Whether numeric dates such as 05/03/2026 put the day first (dmy: 5 March) or the month
+    /// (mdy: 3 May). Needed only when no date of the file has a day above 12.
+    #[arg(long, value_name = "ORDER", value_parser = choice::<DateOrder>(["dmy", "mdy"]))]
+    pub date_order: Option<DateOrder>,
+    /// Leave out rows that cannot be read, each listed with its line and reason on standard
+    /// error, instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
 }
 
 impl Input {
-    /// The file's records, read in its (given or guessed) format.
-    pub fn read(&self) -> Result<import::Import, CliError> {
+    /// The file's records, read in its (given or guessed) format, with local
+    /// times in `zone`. Rows skipped, posts dated in the future and columns
+    /// that look misspelt are said on standard error.
+    pub fn read(&self, zone: Tz) -> Result<import::Import, CliError> {
         let read_error = |source| CliError::Read {
             path: self.file.clone(),
             source,
@@ -56,18 +64,112 @@ impl Input {
             }
         };
         let options = ImportOptions {
-            zone: self.tz,
+            zone,
             weekday_one: self.weekday_one,
+            date_order: self.date_order,
+            skip_bad_rows: self.skip_bad_rows,
         };
-        import::read(input, format, &options).map_err(|source| self.error(source))
+        let import = import::read(input, format, &options).map_err(|source| self.error(source))?;
+        let file = self.file.display();
+        for s in &import.skipped {
+            eprintln!("tertulia: {file}: skipped {}", s.problem);
+        }
+        if import.records.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{file}: no row could be read ({} skipped, see above)",
+                plural(import.skipped.len() as u64, "row", "rows")
+            )));
+        }
+        if !import.skipped.is_empty() {
+            warn(&format!(
+                "{file}: {} skipped, {} read",
+                plural(import.skipped.len() as u64, "row", "rows"),
+                count(import.records.len() as u64)
+            ));
+        }
+        for column in &import.ignored_columns {
+            if let Some(meant) = import::Import::meant(import.format, column) {
+                warn(&format!(
+                    "{file}: column {column:?} is not used: did you mean {meant:?}?"
+                ));
+            }
+        }
+        // A post from the future is a date read wrongly, and it would turn
+        // the latest follower count (and so the growth) into its own.
+        let tomorrow = chrono::Utc::now() + chrono::TimeDelta::days(1);
+        let future: Vec<u64> = import
+            .records
+            .iter()
+            .zip(&import.lines)
+            .filter(|(r, _)| r.posted.at.is_some_and(|at| at > tomorrow))
+            .map(|(_, &line)| line)
+            .collect();
+        if let Some(first) = future.first() {
+            warn(&format!(
+                "{file}: {} dated in the future (first on line {first}): check the dates and the date order; follower growth ends at the latest post",
+                plural(future.len() as u64, "post is", "posts are")
+            ));
+        }
+        Ok(import)
     }
 
     /// An error about this file or a setting used on it.
     pub fn error(&self, source: tertulia_kpi::Error) -> CliError {
+        if matches!(source, tertulia_kpi::Error::AmbiguousDate { .. }) {
+            return CliError::Usage(format!(
+                "{}: {source} with --date-order dmy or mdy",
+                self.file.display()
+            ));
+        }
         CliError::Kpi {
             path: self.file.clone(),
-            source,
+            source: Box::new(source),
         }
+    }
+}
+
+/// A parser that takes one of `names` (which `--help` lists) and reads it
+/// as a `T`.
+pub(crate) fn choice<T>(
+    names: impl IntoIterator<Item = &'static str>,
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Display,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names)
+        .try_map(|s: String| s.parse::<T>().map_err(|e| e.to_string()))
+}
+
+/// The weekdays by name, with their short forms.
+fn weekdays() -> impl clap::builder::TypedValueParser<Value = Weekday> {
+    use clap::builder::{PossibleValue, TypedValueParser};
+    let days = [
+        ("monday", "mon"),
+        ("tuesday", "tue"),
+        ("wednesday", "wed"),
+        ("thursday", "thu"),
+        ("friday", "fri"),
+        ("saturday", "sat"),
+        ("sunday", "sun"),
+    ];
+    clap::builder::PossibleValuesParser::new(
+        days.map(|(long, short)| PossibleValue::new(long).alias(short)),
+    )
+    .try_map(|s: String| {
+        s.parse::<Weekday>()
+            .map_err(|_| format!("{s:?} is not a weekday"))
+    })
+}
+
+/// A probability strictly between 0 and 1, for `--level` and `--confidence`.
+pub(crate) fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err(format!(
+            "{s:?} is not a probability strictly between 0 and 1, such as 0.9"
+        )),
     }
 }
 
@@ -76,29 +178,26 @@ impl Input {
 pub(crate) struct KpiArgs {
     #[command(flatten)]
     input: Input,
-    /// Break the KPIs down by kind, weekday, hour, day, week, month, platform, account or paid.
-    #[arg(long, value_name = "GROUPING", value_parser = parse_grouping)]
+    /// The IANA time zone of days, weekdays and hours, and of local times in the file.
+    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = parse_zone)]
+    tz: Tz,
+    /// Break the KPIs down by a grouping.
+    #[arg(long, value_name = "GROUPING", value_parser = choice::<Grouping>(
+        ["kind", "weekday", "hour", "day", "week", "month", "platform", "account", "paid"]))]
     by: Option<Grouping>,
-    /// The interactions that count as engagement, comma-separated.
+    /// The interactions that count as engagement, comma-separated, from likes, comments, shares,
+    /// saves, clicks, video_views, video_completions and engaged_users.
     #[arg(long, value_name = "METRICS", default_value = "likes,comments,shares", value_parser = parse_engagement)]
     engagement: Engagement,
     /// Count a missing interaction as 0, as many tools do, to compare with their figures.
     #[arg(long)]
     missing_as_zero: bool,
     /// The confidence level of intervals and tests, between 0 and 1.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, value_parser = parse_probability)]
     confidence: f64,
     /// Print JSON with every figure instead of tables.
     #[arg(long)]
     json: bool,
-}
-
-pub(crate) fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse().map_err(|e: tertulia_kpi::Error| e.to_string())
-}
-
-fn parse_grouping(s: &str) -> Result<Grouping, String> {
-    s.parse().map_err(|e: tertulia_kpi::Error| e.to_string())
 }
 
 fn parse_engagement(s: &str) -> Result<Engagement, String> {
@@ -122,7 +221,7 @@ struct FileReport {
 
 pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
     let input = &args.input;
-    let import = input.read()?;
+    let import = input.read(args.tz)?;
     let missing = if args.missing_as_zero {
         MissingCounts::AsZero
     } else {
@@ -133,7 +232,7 @@ pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
         engagement: args.engagement.with_missing(missing),
         confidence,
         grouping: args.by,
-        ..KpiOptions::from(input.tz)
+        ..KpiOptions::from(args.tz)
     });
     for record in &import.records {
         kpis.add_post(record);
@@ -150,8 +249,8 @@ pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "KPIs of {} posts in {} ({})",
-        count(report.report.posts.posts),
+        "KPIs of {} in {} ({})",
+        plural(report.report.posts.posts, "post", "posts"),
         input.file.display(),
         report.format
     );
@@ -311,8 +410,8 @@ pub(crate) fn render(out: &mut String, r: &KpiReport) {
         } else {
             let _ = writeln!(
                 out,
-                "  net sentiment: none of the {} mentions has a sentiment score",
-                count(net.counts.unscored)
+                "  net sentiment: none of the {} has a sentiment score",
+                plural(net.counts.unscored, "mention", "mentions")
             );
         }
     }

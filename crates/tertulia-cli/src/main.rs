@@ -47,7 +47,7 @@ enum Command {
     Crisis(crisis::CrisisArgs),
     /// Publish a post or a thread on Bluesky or Mastodon, once (credentials from the environment).
     Post(connect::PostArgs),
-    /// Print the account's mentions on Bluesky or Mastodon as JSON Lines, newest first.
+    /// Print the account's newest mentions on Bluesky or Mastodon as JSON Lines, oldest first.
     Mentions(connect::MentionsArgs),
 }
 
@@ -73,7 +73,7 @@ pub(crate) enum CliError {
     #[error("{path}: {source}")]
     Kpi {
         path: std::path::PathBuf,
-        source: tertulia_kpi::Error,
+        source: Box<tertulia_kpi::Error>,
     },
     /// A JSON input file is not what it should be.
     #[error("{path}: {source}")]

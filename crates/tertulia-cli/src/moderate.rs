@@ -10,6 +10,8 @@ use tertulia_moderation::{
 };
 
 use crate::CliError;
+use crate::output::{plural, read_yaml};
+use tertulia_core::Mention;
 
 /// Options of `tertulia moderate`.
 #[derive(Debug, Args)]
@@ -119,7 +121,7 @@ pub(crate) fn run(args: &ModerateArgs) -> Result<(), CliError> {
         if line.trim().is_empty() {
             continue;
         }
-        let written = match serde_json::from_str::<Item>(&line) {
+        let written = match item_of(&line) {
             Ok(item) if args.dry_run => {
                 dry.add(&engine.decide(&item));
                 continue;
@@ -136,11 +138,8 @@ pub(crate) fn run(args: &ModerateArgs) -> Result<(), CliError> {
                 // Reported in place, so the output stays in input order, and
                 // on standard error; the stream goes on.
                 bad += 1;
-                eprintln!("tertulia: line {}: not an item: {e}", n + 1);
-                serde_json::to_writer(
-                    &mut out,
-                    &serde_json::json!({"line": n + 1, "error": e.to_string()}),
-                )
+                eprintln!("tertulia: line {}: {e}", n + 1);
+                serde_json::to_writer(&mut out, &serde_json::json!({"line": n + 1, "error": e}))
             }
         };
         written.map_err(|e| CliError::Stdout(e.into()))?;
@@ -153,10 +152,58 @@ pub(crate) fn run(args: &ModerateArgs) -> Result<(), CliError> {
     out.flush().map_err(CliError::Stdout)?;
     if bad > 0 {
         return Err(CliError::Usage(format!(
-            "{bad} input lines were not items (see above)"
+            "{} not an item with text to check (see above)",
+            plural(bad, "input line was", "input lines were")
         )));
     }
     Ok(())
+}
+
+/// One line of input as an item: `{"id", "body", "title"?, "author"?, ...}`,
+/// a core `Mention` (as `tertulia mentions` and `simulate` write them), or
+/// `{"id", "text", ...}`. A line with no text to check is an error, never a
+/// clean item.
+fn item_of(line: &str) -> Result<Item, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let serde_json::Value::Object(mut map) = value else {
+        let what = match value {
+            serde_json::Value::Array(_) => "an array",
+            serde_json::Value::String(_) => "a string",
+            serde_json::Value::Number(_) => "a number",
+            serde_json::Value::Bool(_) => "a boolean",
+            _ => "null",
+        };
+        return Err(format!(
+            "{what} is not an item: write one JSON object a line, {{\"id\", \"body\"}} or a core Mention"
+        ));
+    };
+    let has = |k: &str, map: &serde_json::Map<String, serde_json::Value>| map.contains_key(k);
+    let item = if has("body", &map) || has("title", &map) {
+        if has("text", &map) {
+            return Err("has both body and text: give the text to check once".into());
+        }
+        serde_json::from_value::<Item>(serde_json::Value::Object(map))
+            .map_err(|e| format!("not an item: {e}"))?
+    } else if has("platform", &map) {
+        // The core Mention: its text, its author's handle, age and reach.
+        let mention: Mention = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|e| format!("not a core Mention: {e}"))?;
+        Item::from(&mention)
+    } else if let Some(text) = map.remove("text") {
+        map.insert("body".into(), text);
+        serde_json::from_value::<Item>(serde_json::Value::Object(map))
+            .map_err(|e| format!("not an item: {e}"))?
+    } else {
+        return Err(
+            "has no text to check: give \"body\" (and \"title\"), or \"text\" as a core Mention has"
+                .into(),
+        );
+    };
+    if item.id.trim().is_empty() {
+        return Err("has an empty id: give each item an id".into());
+    }
+    Ok(item)
 }
 
 /// One expected outcome.
@@ -176,12 +223,7 @@ struct Case {
 }
 
 fn run_cases(engine: &mut Engine, path: &Path) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let cases: Vec<Case> = serde_saphyr::from_str(&text)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let cases: Vec<Case> = read_yaml(path)?;
     let mut failed = 0;
     let mut report = String::new();
     for (i, case) in cases.iter().enumerate() {
@@ -225,13 +267,16 @@ fn run_cases(engine: &mut Engine, path: &Path) -> Result<(), CliError> {
         ));
     }
     report.push_str(&format!(
-        "{} of {} cases pass\n",
+        "{} of {} pass\n",
         cases.len() - failed,
-        cases.len()
+        plural(cases.len() as u64, "case", "cases")
     ));
     crate::output::print_text(&report)?;
     if failed > 0 {
-        return Err(CliError::Usage(format!("{failed} cases failed")));
+        return Err(CliError::Usage(format!(
+            "{} failed",
+            plural(failed as u64, "case", "cases")
+        )));
     }
     Ok(())
 }

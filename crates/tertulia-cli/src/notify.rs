@@ -78,11 +78,7 @@ impl Sender {
     /// new one if the file is not there yet).
     pub(crate) fn open(config: &Path, outbox_file: Option<&Path>) -> Result<Self, CliError> {
         let bad = |what: String| CliError::Usage(format!("{}: {what}", config.display()));
-        let text = std::fs::read_to_string(config).map_err(|source| CliError::Read {
-            path: config.to_owned(),
-            source,
-        })?;
-        let file: NotifyFile = serde_saphyr::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let file: NotifyFile = crate::output::read_yaml(config)?;
         if file.notifiers.is_empty() {
             return Err(bad("names no notifiers".into()));
         }
@@ -191,7 +187,9 @@ impl Sender {
     pub(crate) fn push(&mut self, n: Notification) -> Result<(), CliError> {
         let incident = n.incident;
         if self.outbox.push(n, &self.notifiers, Utc::now()) == 0 {
-            eprintln!("tertulia: no notifier is for incident {incident}'s targets");
+            crate::output::warn(&format!(
+                "no notifier is for incident {incident}'s targets: nobody is told"
+            ));
         }
         self.save()
     }

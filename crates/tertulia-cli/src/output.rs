@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use comfy_table::{Table, presets};
+use comfy_table::{ContentArrangement, Table, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
@@ -85,12 +85,59 @@ impl Progress {
     }
 }
 
-/// A table for people.
+/// A table for people, as wide as the terminal allows: the terminal's
+/// width when standard output is one, else `COLUMNS` if set; cells wrap to
+/// fit. Piped into a file with no `COLUMNS`, it keeps its natural width.
 pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_header(header.iter().copied());
+    if let Some(width) = width() {
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_width(width);
+    }
     t
+}
+
+/// The width output should fit, if there is one.
+fn width() -> Option<u16> {
+    let term = console::Term::stdout();
+    if term.is_term()
+        && let Some((_, columns)) = term.size_checked()
+    {
+        return Some(columns);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c >= 20)
+}
+
+/// `n` and the noun, singular or plural: "1 case", "3 cases", "1,200 posts".
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// Reads a file a person writes, in YAML (JSON is YAML too), refusing what
+/// does not fit `T` in one line that names the file, the line and the key.
+pub(crate) fn read_yaml<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+) -> Result<T, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let options = serde_saphyr::options! { with_snippet: false };
+    serde_saphyr::from_str_with_options(&text, options).map_err(|e| {
+        let said = e.to_string();
+        let said = said.split_whitespace().collect::<Vec<_>>().join(" ");
+        CliError::Usage(format!("{}: {said}", path.display()))
+    })
+}
+
+/// A warning on standard error: what looks wrong but did not stop the work.
+pub(crate) fn warn(what: &str) {
+    eprintln!("tertulia: warning: {what}");
 }
 
 /// Writes `value` as pretty JSON and a newline to standard output.
@@ -109,15 +156,7 @@ pub(crate) fn print_text(text: &str) -> Result<(), CliError> {
 
 /// `n` with thousands separated by commas: 12,345.
 pub(crate) fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    tertulia_core::thousands(n)
 }
 
 /// A share as a percentage with one decimal: 12.3%.
@@ -153,5 +192,8 @@ mod tests {
         assert_eq!(percent(1, 0), "n/a");
         assert_eq!(sparkline(&[0, 5, 10]), "▁▅█");
         assert_eq!(sparkline(&[]), "");
+        assert_eq!(plural(1, "case", "cases"), "1 case");
+        assert_eq!(plural(1_200, "post", "posts"), "1,200 posts");
+        assert_eq!(plural(0, "post", "posts"), "0 posts");
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::CliError;
 use crate::community::CommunityArgs;
-use crate::output::{Progress, count, print_json, print_text};
+use crate::output::{Progress, plural, print_json, print_text};
 
 /// Options of `tertulia simulate`.
 #[derive(Debug, Args)]
@@ -143,9 +143,9 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         print_json(&summary)
     } else {
         print_text(&format!(
-            "wrote {} posts and {} comments and mentions, with their planted truth, to {}\n",
-            count(posts),
-            count(mentions),
+            "wrote {} and {} (comments and mentions), with their planted truth, to {}\n",
+            plural(posts, "post", "posts"),
+            plural(mentions, "item", "items"),
             args.out.display()
         ))
     }

@@ -80,7 +80,20 @@ fn a_dry_run_checks_the_limits_and_publishes_nothing() {
         &[("TERTULIA_MASTODON_URL", "https://m.example")],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(text(&o.stdout).lines().count(), 2);
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[..2].iter().all(|l| l.starts_with("would publish ")),
+        "{out}"
+    );
+    // m.example does not answer, so the check says it fell back to the defaults.
+    assert!(
+        lines[2].starts_with(
+            "checked against Mastodon's default limits (https://m.example's own could not be read"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

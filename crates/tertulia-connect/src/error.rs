@@ -99,12 +99,18 @@ pub enum Error {
     },
     /// The request did not get an answer: a refused connection, a reset,
     /// a timeout. A publish may or may not have happened.
-    #[error("no answer{}: {message}", if *timeout { " in time" } else { "" })]
+    #[error("no answer{}{}: {message}",
+        if *timeout { " in time" } else { "" },
+        host.as_ref().map(|h| format!(" from {h}")).unwrap_or_default())]
     Transport {
-        /// What happened (never the URL: it may hold a credential).
+        /// What happened and why, as far as the network stack says
+        /// ("connection refused", "failed to lookup address"): never the
+        /// URL, which may hold a credential.
         message: String,
         /// Whether it was a timeout.
         timeout: bool,
+        /// The host (and port) called, when known.
+        host: Option<String>,
     },
     /// An answer came but could not be read.
     #[error("{endpoint}: the answer could not be read: {message}")]

@@ -25,6 +25,24 @@
 //! - `conformance` (feature): the one suite every connector runs against
 //!   itself.
 //!
+//! # How do I write a connector for my own platform?
+//!
+//! Start from `examples/connector.rs` in tertulia's repository: a made-up
+//! platform ("Tablón", a community's notice board) behind this trait, in
+//! about 150 lines, with the test that runs the conformance suite on it
+//! (`cargo test --example connector`). Implement the four required
+//! methods, declare in [`Connector::capabilities`] only what your platform
+//! does (the suite checks that the rest answers [`Error::Unsupported`]),
+//! publish once per [`IdempotencyKey`], and turn on this crate's
+//! `conformance` feature in your dev-dependencies to run the same suite:
+//!
+//! ```toml
+//! [dependencies]
+//! tertulia-connect = "0.1"
+//! [dev-dependencies]
+//! tertulia-connect = { version = "0.1", features = ["conformance"] }
+//! ```
+//!
 //! # How do I publish a thread once, whatever fails?
 //!
 //! ```
@@ -63,5 +81,6 @@ pub use memory::{Fault, MemoryConnector, StoredPost};
 pub use ratelimit::RateLimit;
 pub use types::{
     AccountMetrics, Capabilities, Capability, Cursor, IdempotencyKey, LengthUnit, Limits, Media,
-    Operation, Page, PageRequest, Part, PostMetrics, PostRef, PublishRequest, Published, validate,
+    Operation, Page, PageRequest, Part, PostMetrics, PostRef, PublishRequest, Published,
+    media_type, validate,
 };

@@ -120,6 +120,7 @@ impl MemoryConnector {
             limits: Limits {
                 max_length: 300,
                 unit: LengthUnit::Graphemes,
+                max_text_bytes: Some(3_000),
                 url_weight: None,
                 max_media: 4,
                 max_media_bytes: Some(2_000_000),
@@ -258,6 +259,7 @@ fn timeout() -> Error {
     Error::Transport {
         message: "injected".into(),
         timeout: true,
+        host: None,
     }
 }
 

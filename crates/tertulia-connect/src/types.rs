@@ -180,6 +180,10 @@ pub struct Limits {
     pub max_length: usize,
     /// What the length counts.
     pub unit: LengthUnit,
+    /// The most UTF-8 bytes a text may hold as well, when the platform
+    /// limits both (Bluesky: 300 graphemes and 3,000 bytes, so 200 family
+    /// emoji of 25 bytes each are too long).
+    pub max_text_bytes: Option<usize>,
     /// What a link counts as, whatever its length (Mastodon: 23); `None`
     /// when links count as written.
     pub url_weight: Option<usize>,
@@ -199,8 +203,8 @@ impl Limits {
     /// ```
     /// use tertulia_connect::{LengthUnit, Limits};
     ///
-    /// let mastodon = Limits { max_length: 500, unit: LengthUnit::Characters, url_weight: Some(23),
-    ///     max_media: 4, max_media_bytes: None, max_alt_text: Some(1500), max_thread: None };
+    /// let mastodon = Limits { max_length: 500, unit: LengthUnit::Characters, max_text_bytes: None,
+    ///     url_weight: Some(23), max_media: 4, max_media_bytes: None, max_alt_text: Some(1500), max_thread: None };
     /// assert_eq!(mastodon.length("see https://example.org/a/very/long/path/indeed"), 4 + 23);
     /// let bluesky = Limits { unit: LengthUnit::Graphemes, url_weight: None, ..mastodon };
     /// assert_eq!(bluesky.length("👍🏽 ok"), 4);
@@ -225,6 +229,39 @@ impl Limits {
             rest = &rest[end..];
         }
         total + count(rest)
+    }
+}
+
+/// The limits in words, as a dry run reports which it checked: "300
+/// graphemes and 3,000 bytes of text, 4 media of at most 2,000,000 bytes
+/// each, alt text of at most 2,000 characters".
+impl fmt::Display for Limits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = tertulia_core::thousands;
+        let unit = match self.unit {
+            LengthUnit::Graphemes => "graphemes",
+            LengthUnit::Characters => "characters",
+            LengthUnit::Bytes => "bytes",
+        };
+        write!(f, "{} {unit}", n(self.max_length as u64))?;
+        if let Some(b) = self.max_text_bytes {
+            write!(f, " and {} bytes", n(b as u64))?;
+        }
+        write!(f, " of text")?;
+        if let Some(w) = self.url_weight {
+            write!(f, " (a link counts as {w})")?;
+        }
+        write!(f, ", {} media", self.max_media)?;
+        if let Some(b) = self.max_media_bytes {
+            write!(f, " of at most {} bytes each", n(b))?;
+        }
+        if let Some(a) = self.max_alt_text {
+            write!(f, ", alt text of at most {} characters", n(a as u64))?;
+        }
+        if let Some(t) = self.max_thread {
+            write!(f, ", threads of at most {t} posts")?;
+        }
+        Ok(())
     }
 }
 
@@ -456,12 +493,14 @@ pub type PostMetrics = Metrics;
 
 /// Checks `request` against a connector's capabilities and limits, with
 /// no network call: the first problem, naming the field and by how much.
+/// Each medium must be what its type says by its bytes: an `image/png` must
+/// start as a PNG does (see [`media_type`]).
 ///
 /// ```
 /// use tertulia_connect::{Capabilities, Capability, IdempotencyKey, LengthUnit, Limits, PublishRequest, validate};
 ///
-/// let limits = Limits { max_length: 300, unit: LengthUnit::Graphemes, url_weight: None,
-///     max_media: 4, max_media_bytes: Some(2_000_000), max_alt_text: None, max_thread: None };
+/// let limits = Limits { max_length: 300, unit: LengthUnit::Graphemes, max_text_bytes: Some(3_000),
+///     url_weight: None, max_media: 4, max_media_bytes: Some(2_000_000), max_alt_text: None, max_thread: None };
 /// let caps = Capabilities::from_iter([Capability::Publish]);
 /// let long = PublishRequest::text(IdempotencyKey::new("k1")?, "a".repeat(320));
 /// let e = validate(&long, caps, &limits).unwrap_err();
@@ -499,6 +538,16 @@ pub fn validate(request: &PublishRequest, caps: Capabilities, limits: &Limits) -
                 "is empty and the part has no media".into(),
             );
         }
+        if let Some(max) = limits.max_text_bytes.filter(|&m| part.text.len() > m) {
+            return invalid(
+                format!("parts[{i}].text"),
+                format!(
+                    "{} bytes of UTF-8, {} over the limit of {max} (emoji and accented letters take several bytes each)",
+                    part.text.len(),
+                    part.text.len() - max
+                ),
+            );
+        }
         let n = limits.length(&part.text);
         if n > limits.max_length {
             return invalid(
@@ -526,6 +575,9 @@ pub fn validate(request: &PublishRequest, caps: Capabilities, limits: &Limits) -
             );
         }
         for (j, m) in part.media.iter().enumerate() {
+            if let Some(problem) = type_problem(m) {
+                return invalid(format!("parts[{i}].media[{j}]"), problem);
+            }
             if let Some(max) = limits
                 .max_media_bytes
                 .filter(|&max| m.bytes.len() as u64 > max)
@@ -554,6 +606,70 @@ pub fn validate(request: &PublishRequest, caps: Capabilities, limits: &Limits) -
     Ok(())
 }
 
+/// The type of a medium by its first bytes: `image/png`, `image/jpeg`,
+/// `image/gif`, `image/webp`, `image/avif`, `image/heic`, `video/mp4`,
+/// `video/quicktime` or `video/webm`; `None` when it is none of these.
+///
+/// ```
+/// use tertulia_connect::media_type;
+///
+/// assert_eq!(media_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+/// assert_eq!(media_type(b"\xff\xd8\xff\xe0"), Some("image/jpeg"));
+/// assert_eq!(media_type(b"definitely not an image"), None);
+/// ```
+pub fn media_type(bytes: &[u8]) -> Option<&'static str> {
+    let at = |offset: usize, magic: &[u8]| bytes.get(offset..offset + magic.len()) == Some(magic);
+    if at(0, b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if at(0, b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else if at(0, b"GIF87a") || at(0, b"GIF89a") {
+        Some("image/gif")
+    } else if at(0, b"RIFF") && at(8, b"WEBP") {
+        Some("image/webp")
+    } else if at(0, b"\x1a\x45\xdf\xa3") {
+        Some("video/webm")
+    } else if at(4, b"ftyp") {
+        // ISO base media: the brand says which.
+        match bytes.get(8..12)? {
+            b"avif" | b"avis" => Some("image/avif"),
+            b"heic" | b"heix" | b"mif1" | b"msf1" => Some("image/heic"),
+            b"qt  " => Some("video/quicktime"),
+            _ => Some("video/mp4"),
+        }
+    } else {
+        None
+    }
+}
+
+/// What is wrong with a medium's type, if anything: its bytes must be the
+/// type it says (`image/jpg` is read as `image/jpeg`).
+fn type_problem(m: &Media) -> Option<String> {
+    let said = m.mime.trim().to_ascii_lowercase();
+    let said = if said == "image/jpg" {
+        "image/jpeg".to_owned()
+    } else {
+        said
+    };
+    let head: Vec<String> = m.bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    match media_type(&m.bytes) {
+        Some(found) if found == said => None,
+        Some(found) => Some(format!(
+            "says {said} but its bytes are {found}: give the type the file has"
+        )),
+        None if said.starts_with("image/") || said.starts_with("video/") => Some(format!(
+            "says {said} but its bytes are no image or video this checks (PNG, JPEG, GIF, WebP, AVIF, HEIC, MP4, QuickTime, WebM; they start {}): give the file itself",
+            if head.is_empty() {
+                "with nothing".to_owned()
+            } else {
+                head.join(" ")
+            }
+        )),
+        // A type this does not know: the platform decides.
+        None => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,12 +678,21 @@ mod tests {
         Limits {
             max_length: 10,
             unit: LengthUnit::Characters,
+            max_text_bytes: Some(16),
             url_weight: Some(23),
             max_media: 1,
-            max_media_bytes: Some(3),
+            max_media_bytes: Some(8),
             max_alt_text: Some(5),
             max_thread: Some(2),
         }
+    }
+
+    #[test]
+    fn limits_read_as_words() {
+        assert_eq!(
+            limits().to_string(),
+            "10 characters and 16 bytes of text (a link counts as 23), 1 media of at most 8 bytes each, alt text of at most 5 characters, threads of at most 2 posts"
+        );
     }
 
     #[test]
@@ -587,9 +712,15 @@ mod tests {
     fn each_problem_names_its_field() {
         let caps = Capabilities::all();
         let key = IdempotencyKey::new("k").unwrap();
+        // A GIF header and padding: an image by its bytes.
         let media = |n: usize, alt: Option<&str>| Media {
-            bytes: vec![0; n],
-            mime: "image/png".into(),
+            bytes: b"GIF89a"
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(0))
+                .take(n)
+                .collect(),
+            mime: "image/gif".into(),
             alt_text: alt.map(Into::into),
         };
         let with_media = |m: Vec<Media>| PublishRequest {
@@ -614,20 +745,52 @@ mod tests {
             "parts[1].text"
         );
         assert_eq!(
-            field(&with_media(vec![media(1, None), media(1, None)]), caps),
+            field(&with_media(vec![media(8, None), media(8, None)]), caps),
             "parts[0].media"
         );
         assert_eq!(
-            field(&with_media(vec![media(4, None)]), caps),
+            field(&with_media(vec![media(9, None)]), caps),
             "parts[0].media[0]"
         );
+        // Ten characters, but 30 bytes: the byte limit is a limit too.
         assert_eq!(
-            field(&with_media(vec![media(1, Some("longer"))]), caps),
+            field(
+                &PublishRequest::text(key.clone(), "ñ".repeat(10).replace('ñ', "€")),
+                caps
+            ),
+            "parts[0].text"
+        );
+        // Random bytes named .png are no image.
+        let fake = Media {
+            bytes: vec![0x3f; 8],
+            mime: "image/png".into(),
+            alt_text: None,
+        };
+        let e = validate(&with_media(vec![fake]), caps, &limits())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("parts[0].media[0]: says image/png but its bytes are no image"),
+            "{e}"
+        );
+        let wrong = Media {
+            mime: "image/jpeg".into(),
+            ..media(8, None)
+        };
+        let e = validate(&with_media(vec![wrong]), caps, &limits())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("says image/jpeg but its bytes are image/gif"),
+            "{e}"
+        );
+        assert_eq!(
+            field(&with_media(vec![media(8, Some("longer"))]), caps),
             "parts[0].media[0].alt_text"
         );
         assert_eq!(
             field(
-                &with_media(vec![media(1, Some("ok"))]),
+                &with_media(vec![media(8, Some("ok"))]),
                 caps.without(Capability::AltText)
             ),
             "AltText"
@@ -639,7 +802,7 @@ mod tests {
             ),
             "Thread"
         );
-        assert!(validate(&with_media(vec![media(3, Some("cat"))]), caps, &limits()).is_ok());
+        assert!(validate(&with_media(vec![media(8, Some("cat"))]), caps, &limits()).is_ok());
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub use metrics::{Metric, Metrics};
 pub use platform::Platform;
 pub use post::{Post, PostKind};
 pub use secret::Secret;
-pub use text::decode_entities;
+pub use text::{decode_entities, thousands};
 pub use time::{Clock, ManualClock, SystemClock, TimeRange, local_instant, retry_after, time_zone};
 
 /// Re-exported so users name the same `Tz` type the vocabulary uses.

@@ -110,7 +110,17 @@ impl FromStr for Metric {
 /// assert!(m.set_number(Metric::Comments, 2.5).is_err());
 /// # Ok::<(), tertulia_core::Error>(())
 /// ```
+///
+/// A key that names no metric is refused, so a misspelt count is not lost:
+///
+/// ```
+/// use tertulia_core::Metrics;
+///
+/// let err = serde_json::from_str::<Metrics>(r#"{"lieks": 4}"#).unwrap_err();
+/// assert!(err.to_string().contains("unknown field `lieks`"));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Metrics {
     /// See [`Metric::Likes`].
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,3 +35,23 @@ pub fn decode_entities(text: &str) -> Cow<'_, str> {
     }
     Cow::Owned(decoded)
 }
+
+/// A count for people, its thousands separated by commas: 12,345.
+///
+/// ```
+/// use tertulia_core::thousands;
+///
+/// assert_eq!(thousands(999), "999");
+/// assert_eq!(thousands(2_000_000), "2,000,000");
+/// ```
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

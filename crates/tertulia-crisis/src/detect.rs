@@ -112,8 +112,10 @@ impl BaselineConfig {
             )
         } else if self.days == 0 || self.days > MAX_DAYS {
             Some("days must be 1 to 28")
-        } else if self.neighbours > MAX_NEIGHBOURS || self.neighbours >= self.per_day() / 2 {
-            Some("neighbours must be at most 12 and fewer than half a day of buckets")
+        } else if self.neighbours > MAX_NEIGHBOURS || 2 * self.neighbours + 1 > self.per_day() {
+            Some(
+                "neighbours must be at most 12, and a bucket with its neighbours on both sides must fit in a day",
+            )
         } else if self.min_days == 0 || self.min_days > self.days {
             Some("min_days must be 1 to days")
         } else if self.recent < 2 {

@@ -34,7 +34,7 @@ pub enum Error {
         count: f64,
     },
     /// A notifier could not deliver a notification.
-    #[error("{notifier}: {problem}{}", if *.retryable { " (will retry)" } else { " (not retried: fix the notifier's settings)" })]
+    #[error("{notifier}: {problem}")]
     Delivery {
         /// The notifier's name.
         notifier: String,

@@ -35,31 +35,42 @@ pub struct Alert {
     pub clear: bool,
 }
 
-/// One level of an escalation policy.
+/// One level of an escalation policy: who is told, and how long they have
+/// to acknowledge before the next level is told too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Level {
     /// Who is told: people, teams or channels, by name.
     pub targets: Vec<String>,
-    /// Minutes to wait for an acknowledgement before the next level.
+    /// Minutes this level has to acknowledge the incident. When they pass
+    /// with no acknowledgement, the next level is told (after the last
+    /// level, the first again while `loops` allow). Only high-urgency
+    /// incidents escalate; a low-urgency one tells the first level once.
     pub delay_minutes: i64,
 }
 
 /// What to do at a severity: who else is told, what holding statement is
 /// proposed (a person approves anything published).
+///
+/// A holding statement is written for the public, ahead of time, in the
+/// words the brand would use: it takes no placeholder, so nothing of the
+/// internal alert ("9 negative mentions in 15 min") can reach it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Playbook {
     /// The lowest severity it applies to.
     pub severity: Severity,
     /// Who is told besides the escalation level.
     #[serde(default)]
     pub tell: Vec<String>,
-    /// The holding statement, with `{summary}` and `{severity}` filled in.
+    /// The holding statement to propose, as the public will read it.
     #[serde(default)]
     pub statement: Option<String>,
 }
 
 /// How an incident is escalated, as PagerDuty's escalation policies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Its name.
     pub name: String,
@@ -98,6 +109,16 @@ impl Policy {
             Some(format!("level {} has a delay under one minute", i + 1))
         } else if self.loops == 0 {
             Some("loops is 0: go through the levels at least once".to_owned())
+        } else if let Some((i, text)) = self.playbooks.iter().enumerate().find_map(|(i, p)| {
+            let text = p.statement.as_deref()?;
+            let open = text.find('{')?;
+            let close = text[open..].find('}').map_or(text.len(), |c| open + c + 1);
+            Some((i, &text[open..close]))
+        }) {
+            Some(format!(
+                "playbook {}'s statement holds {text}: a holding statement is read by the public, so it takes no placeholder (the alert's summary is for the team); write the words themselves",
+                i + 1
+            ))
         } else {
             None
         };
@@ -223,8 +244,11 @@ pub struct Incident {
     pub severity: Severity,
     /// Whether it escalates.
     pub urgency: Urgency,
-    /// The first alert's summary.
+    /// The first alert's summary: what opened it.
     pub summary: String,
+    /// The latest figures' summary: what notifications say now.
+    #[serde(default)]
+    pub latest: String,
     /// The latest alert's details.
     pub details: BTreeMap<String, String>,
     /// When it opened.
@@ -391,6 +415,7 @@ impl Desk {
                 severity: alert.severity,
                 urgency,
                 summary: alert.summary.clone(),
+                latest: alert.summary.clone(),
                 details: alert.details.clone(),
                 opened_at: alert.at,
                 alerts: 1,
@@ -422,6 +447,7 @@ impl Desk {
             });
             return Ok(actions);
         }
+        incident.latest = alert.summary.clone();
         incident.timeline.push(Entry {
             at: alert.at,
             event: Event::Repeated {
@@ -455,6 +481,23 @@ impl Desk {
             self.incidents.insert(id, incident);
         }
         Ok(actions)
+    }
+
+    /// The current figures of the condition behind an open incident (a
+    /// bucket judged while its alert stays open): later notifications,
+    /// escalations included, carry them. Nothing is told, and the timeline
+    /// is unchanged. Returns whether an incident with the key is open.
+    pub fn refresh(&mut self, update: &Alert) -> bool {
+        let Some(incident) = self
+            .open
+            .get(&update.key)
+            .and_then(|id| self.incidents.get_mut(id))
+        else {
+            return false;
+        };
+        incident.latest = update.summary.clone();
+        incident.details = update.details.clone();
+        true
     }
 
     /// Someone takes the incident: escalation stops.
@@ -623,10 +666,8 @@ impl Desk {
                 playbook.tell.clone(),
             )));
         }
-        if let Some(template) = &playbook.statement {
-            let text = template
-                .replace("{summary}", &incident.summary)
-                .replace("{severity}", incident.severity.name());
+        if let Some(text) = &playbook.statement {
+            let text = text.clone();
             incident.statement = Some(text.clone());
             incident.timeline.push(Entry {
                 at,
@@ -651,7 +692,11 @@ impl Desk {
             dedup_key: incident.key.clone(),
             change,
             severity: incident.severity,
-            summary: incident.summary.clone(),
+            summary: if incident.latest.is_empty() {
+                incident.summary.clone()
+            } else {
+                incident.latest.clone()
+            },
             targets,
             details: incident.details.clone(),
             at,
@@ -693,7 +738,7 @@ mod tests {
                 Playbook {
                     severity: Severity::Critical,
                     tell: vec!["legal".into()],
-                    statement: Some("We know about {summary} and are on it.".into()),
+                    statement: Some("We know and are on it.".into()),
                 },
             ],
         }
@@ -761,7 +806,7 @@ mod tests {
         let actions = desk.alert(&alert(6, Severity::Critical)).unwrap();
         assert_eq!(targets(&actions), [vec!["cm"], vec!["legal"]]);
         assert!(
-            matches!(&actions[2], Action::ProposeStatement { text, .. } if text == "We know about a spike and are on it.")
+            matches!(&actions[2], Action::ProposeStatement { text, .. } if text == "We know and are on it.")
         );
         assert_eq!(
             desk.next_due(),
@@ -772,7 +817,7 @@ mod tests {
         assert_eq!(desk.incident(1).unwrap().alerts, 3);
         assert_eq!(
             desk.approve_statement(1, "marta", t(8)).unwrap(),
-            "We know about a spike and are on it."
+            "We know and are on it."
         );
         assert!(desk.approve_statement(1, "marta", t(8)).is_err());
         desk.note(1, "marta", "calling the supplier", t(9)).unwrap();
@@ -809,5 +854,50 @@ mod tests {
         let mut p = policy();
         p.levels.clear();
         assert!(Desk::new(p).is_err());
+    }
+
+    #[test]
+    fn escalations_carry_the_current_figures() {
+        let mut desk = Desk::new(policy()).unwrap();
+        let mut first = alert(0, Severity::Error);
+        first.summary = "brand: 9 negative mentions in 15 min".into();
+        desk.alert(&first).unwrap();
+        let mut now = alert(5, Severity::Error);
+        now.summary = "brand: 41 negative mentions in 15 min".into();
+        assert!(desk.refresh(&now));
+        let actions = desk.tick(t(10));
+        let Action::Notify(n) = &actions[0] else {
+            panic!("{actions:?}")
+        };
+        assert_eq!(n.targets, ["lead"]);
+        assert_eq!(n.summary, "brand: 41 negative mentions in 15 min");
+        let incident = desk.incident(1).unwrap();
+        assert_eq!(
+            incident.summary, "brand: 9 negative mentions in 15 min",
+            "what opened it stays"
+        );
+        assert_eq!(
+            incident.timeline.len(),
+            3,
+            "a refresh is not an event: {:?}",
+            incident.timeline
+        );
+        let mut other = now.clone();
+        other.key = "acme:other".into();
+        assert!(!desk.refresh(&other), "no open incident with that key");
+    }
+
+    #[test]
+    fn a_holding_statement_takes_no_placeholder_and_policies_no_unknown_key() {
+        let mut p = policy();
+        p.playbooks[1].statement = Some("We are aware of {summary}.".into());
+        let err = Desk::new(p).unwrap_err().to_string();
+        assert!(err.contains("{summary}") && err.contains("public"), "{err}");
+        let err = serde_json::from_value::<Policy>(serde_json::json!({
+            "name": "x", "levels": [{"targets": ["a"], "delay_minutes": 5}], "loopz": 2
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("loopz"), "{err}");
     }
 }

@@ -48,6 +48,11 @@ pub struct Step {
     pub negative: Assessment,
     /// The alerts this bucket raised or cleared.
     pub alerts: Vec<Alert>,
+    /// The current figures of the alerts that stay open through this
+    /// bucket, for [`Desk::refresh`](crate::incident::Desk::refresh): an
+    /// escalation hours later then says what is happening now.
+    #[serde(default)]
+    pub updates: Vec<Alert>,
 }
 
 /// Signals and detectors together; the state serializes whole.
@@ -113,26 +118,33 @@ impl Watch {
         if let Some(share) = bucket.negative_share() {
             details.insert("negative_share".to_owned(), format!("{share:.2}"));
         }
-        let mut alerts = Vec::new();
+        let (mut alerts, mut updates) = (Vec::new(), Vec::new());
         for (what, a) in [("volume", &volume), ("negative", &negative)] {
-            let Some(event) = a.event else { continue };
+            if a.event.is_none() && !a.alerting {
+                continue;
+            }
             let expected = a.expected.as_ref().map_or(0.0, |e| e.count());
             let mut details = details.clone();
             details.insert("expected".to_owned(), format!("{expected:.1}"));
             details.insert("score".to_owned(), format!("{:.2}", a.score));
-            alerts.push(Alert {
+            let alert = Alert {
                 key: format!("{}:{what}", self.config.name),
                 at: bucket.start,
                 severity: a.severity.unwrap_or(Severity::Info),
                 summary: format!(
-                    "{}: {} {what} mentions in {} min, about {expected:.0} expected",
+                    "{}: {} in {} min, {}",
                     self.config.name,
-                    a.count,
-                    self.config.signals.bucket_seconds / 60
+                    mentions(a.count, what),
+                    self.config.signals.bucket_seconds / 60,
+                    expected_words(expected)
                 ),
                 details,
-                clear: event == AlertEvent::Closed,
-            });
+                clear: a.event == Some(AlertEvent::Closed),
+            };
+            match a.event {
+                Some(_) => alerts.push(alert),
+                None => updates.push(alert),
+            }
         }
         // One alert for every trigger word: one crisis, one incident.
         let said: Vec<String> = bucket
@@ -156,6 +168,38 @@ impl Watch {
             volume,
             negative,
             alerts,
+            updates,
         })
+    }
+}
+
+/// "1 mention", "18 mentions", "9 negative mentions".
+fn mentions(count: f64, what: &str) -> String {
+    let kind = if what == "negative" { "negative " } else { "" };
+    let plural = if count == 1.0 { "" } else { "s" };
+    format!("{count} {kind}mention{plural}")
+}
+
+/// How many were expected, for people: "fewer than 1 expected" rather than
+/// "about 0 expected".
+fn expected_words(expected: f64) -> String {
+    if expected < 0.95 {
+        "fewer than 1 expected".to_owned()
+    } else {
+        format!("about {expected:.0} expected")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_as_people_write() {
+        assert_eq!(mentions(1.0, "volume"), "1 mention");
+        assert_eq!(mentions(18.0, "volume"), "18 mentions");
+        assert_eq!(mentions(9.0, "negative"), "9 negative mentions");
+        assert_eq!(expected_words(0.2), "fewer than 1 expected");
+        assert_eq!(expected_words(2.4), "about 2 expected");
     }
 }

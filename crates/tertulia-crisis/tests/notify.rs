@@ -270,10 +270,7 @@ async fn busy_and_broken_receivers_are_retried_with_backoff() {
         let outcomes = outbox.deliver(&notifiers, now).await;
         match &outcomes[..] {
             [Outcome::Retrying(d)] => {
-                assert_eq!(
-                    d.problem.as_deref(),
-                    Some("pagerduty: answered 503: maintenance (will retry)")
-                );
+                assert_eq!(d.problem.as_deref(), Some("answered 503: maintenance"));
                 // Nothing goes before it is due.
                 assert!(
                     outbox
@@ -519,4 +516,37 @@ async fn a_receiver_that_is_gone_or_hangs_is_retried_and_the_outbox_survives_a_r
         .collect();
     assert_eq!(ids.len(), 2);
     assert_eq!(ids[0], ids[1]);
+}
+
+#[test]
+fn outcomes_say_what_happens_next_and_nothing_else() {
+    use tertulia_crisis::notify::Delivery;
+    let n = notification(2, "aurora:volume", Change::Trigger);
+    let d = Delivery {
+        id: "2-12".into(),
+        notifier: "broken".into(),
+        notification: n,
+        attempts: 3,
+        due: t0(),
+        problem: Some("answered 500: ok; that was the last of 3 attempts".into()),
+    };
+    let gave_up = Outcome::GaveUp(d.clone()).to_string();
+    assert_eq!(
+        gave_up,
+        "gave up on 2-12 to broken (incident #2, trigger, attempt 3): answered 500: ok; that was the last of 3 attempts"
+    );
+    assert!(!gave_up.contains("will retry"));
+    let retrying = Outcome::Retrying(Delivery {
+        problem: Some("answered 500: ok".into()),
+        ..d
+    })
+    .to_string();
+    assert!(
+        retrying.starts_with("not delivered yet: 2-12 to broken"),
+        "{retrying}"
+    );
+    assert!(
+        retrying.ends_with("answered 500: ok; trying again at 2026-05-04 10:00:00 UTC"),
+        "{retrying}"
+    );
 }

@@ -41,6 +41,29 @@ pub enum Error {
         /// What is wrong and what to do.
         problem: String,
     },
+    /// A numeric date that reads as two different days, in a file whose
+    /// other rows do not say whether the day or the month comes first.
+    #[error(
+        "line {line}, column {column:?}: {value:?} could be {first} or {second}, and no row of the file says whether the day or the month comes first: give the date order"
+    )]
+    AmbiguousDate {
+        /// The line of the file, counting the header as line 1.
+        line: u64,
+        /// The column name, as written in the header.
+        column: String,
+        /// The cell as written.
+        value: String,
+        /// The day it is when the day comes first.
+        first: String,
+        /// The day it is when the month comes first.
+        second: String,
+    },
+    /// An imported file holds no posts at all.
+    #[error("{problem}")]
+    Empty {
+        /// What the file holds, and what it should.
+        problem: &'static str,
+    },
     /// The header of an imported file lacks what the format needs.
     #[error("the header (line 1) {problem}")]
     Header {

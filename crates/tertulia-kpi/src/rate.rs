@@ -163,9 +163,15 @@ impl RateTotals {
             }),
             mean_of_rates: self.mean_of_rates().map(|value| Estimate {
                 value,
+                // Per-post rates are never negative, and a proportion's are
+                // at most 1 (when the data keeps to that).
                 interval: self
                     .rate_variance()
-                    .and_then(|var| stats::mean_interval(self.rated, value, var, confidence)),
+                    .and_then(|var| stats::mean_interval(self.rated, value, var, confidence))
+                    .map(|i| match kind {
+                        RateKind::Proportion if value <= 1.0 => i.within(0.0, 1.0),
+                        _ => i.within(0.0, f64::INFINITY),
+                    }),
             }),
         }
     }
@@ -335,6 +341,39 @@ mod tests {
             prop_assert!((t.mean_of_rates().unwrap() - mean).abs() <= 1e-9 * mean.max(1e-3));
             prop_assert!((t.rate_variance().unwrap() - var).abs() <= 1e-6 * var.max(1e-6));
         }
+    }
+
+    proptest! {
+        #[test]
+        fn intervals_of_means_stay_in_the_rates_range(
+            items in proptest::collection::vec((0u64..5_000, 1u64..5_000), 2..6),
+        ) {
+            let t = totals(&items.iter().map(|&(n, d)| (Some(n), Some(d))).collect::<Vec<_>>());
+            for kind in [RateKind::PerExposure, RateKind::Proportion] {
+                let e = t.rate(kind, Confidence::default()).mean_of_rates.unwrap();
+                let i = e.interval.unwrap();
+                prop_assert!(i.low >= 0.0 && i.low <= e.value && e.value <= i.high);
+                if kind == RateKind::Proportion && e.value <= 1.0 {
+                    prop_assert!(i.high <= 1.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_mean_of_few_skewed_counts_has_no_negative_bound() {
+        // Likes per post of two posts, 1 and 42: Student's t with one degree
+        // of freedom reaches far below 0, which no mean of counts can be.
+        let mut t = RateTotals::default();
+        t.add(Some(1), Some(1));
+        t.add(Some(42), Some(1));
+        let e = t
+            .rate(RateKind::PerExposure, Confidence::default())
+            .mean_of_rates
+            .unwrap();
+        let i = e.interval.unwrap();
+        assert_eq!(i.low, 0.0);
+        assert!(i.high > 200.0, "{i:?}");
     }
 
     #[test]

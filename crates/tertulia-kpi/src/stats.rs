@@ -10,7 +10,12 @@
 //!   the exposure. It treats interactions as independent events; real posts
 //!   vary more than that, so read it as the least uncertainty there is;
 //! - a **mean of per-post rates** gets a normal interval from the observed
-//!   spread of the per-post rates (Student's t for small samples).
+//!   spread of the per-post rates (Student's t for small samples), cut to
+//!   the values the mean can take: never below 0, and never above 1 for a
+//!   proportion. A mean of counts from a few skewed posts would otherwise
+//!   show a negative lower bound ("21.50 [-213.56–256.56]"); cutting it
+//!   keeps the interval's coverage, since the true mean lies inside the
+//!   range anyway.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Gamma, Normal, StudentsT};
@@ -96,6 +101,21 @@ impl Interval {
     /// Whether `x` lies inside, bounds included.
     pub fn contains(&self, x: f64) -> bool {
         self.low <= x && x <= self.high
+    }
+
+    /// This interval cut to `[low, high]`, the values the figure can take.
+    ///
+    /// ```
+    /// use tertulia_kpi::Interval;
+    ///
+    /// let i = Interval { low: -213.56, high: 256.56 }.within(0.0, f64::INFINITY);
+    /// assert_eq!((i.low, i.high), (0.0, 256.56));
+    /// ```
+    pub fn within(self, low: f64, high: f64) -> Interval {
+        Interval {
+            low: self.low.clamp(low, high),
+            high: self.high.clamp(low, high),
+        }
     }
 
     /// This interval multiplied by `k`.

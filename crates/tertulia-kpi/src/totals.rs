@@ -212,6 +212,13 @@ impl fmt::Display for Kpi {
     }
 }
 
+/// Every KPI's name, as an error lists them.
+const KPI_NAMES: &str = "use one of engagement_by_reach, engagement_by_impressions, \
+    engagement_by_followers, engaged_users_by_reach, engagement_per_post, applause_per_post, \
+    conversation_per_post, amplification_per_post, applause_by_followers, \
+    conversation_by_followers, amplification_by_followers, virality, reach_rate, click_through, \
+    video_completion";
+
 impl FromStr for Kpi {
     type Err = Error;
     fn from_str(s: &str) -> Result<Kpi> {
@@ -222,7 +229,7 @@ impl FromStr for Kpi {
             .ok_or_else(|| Error::Setting {
                 field: "KPI",
                 value: s.to_owned(),
-                expected: "use a KPI name such as engagement_by_reach (see Kpi::ALL)",
+                expected: KPI_NAMES,
             })
     }
 }
@@ -420,6 +427,15 @@ mod by_kpi {
 mod tests {
     use super::*;
     use tertulia_core::Metric;
+
+    #[test]
+    fn an_unknown_kpi_lists_every_name() {
+        let err = "lieks".parse::<Kpi>().unwrap_err().to_string();
+        for k in Kpi::ALL {
+            assert!(err.contains(k.name()), "{} missing from {err}", k.name());
+        }
+        assert!(!err.contains("Kpi::"), "{err}");
+    }
 
     #[test]
     fn kpi_indexes_follow_all_and_every_kpi_is_folded() {

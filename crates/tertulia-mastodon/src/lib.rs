@@ -109,6 +109,7 @@ pub struct OwnStatus {
 const DEFAULT_LIMITS: Limits = Limits {
     max_length: 500,
     unit: LengthUnit::Characters,
+    max_text_bytes: None,
     url_weight: Some(23),
     max_media: 4,
     max_media_bytes: Some(16 * 1024 * 1024),
@@ -151,6 +152,41 @@ impl Mastodon {
         let instance: Instance = m.call(Method::GET, "api/v1/instance", None).await?;
         m.limits = instance.limits();
         Ok(m)
+    }
+
+    /// Mastodon's default limits: what a server that does not say its own
+    /// allows (500 characters, a link counting as 23, 4 media of at most
+    /// 16 MiB, alt text of at most 1,500 characters).
+    pub fn default_limits() -> Limits {
+        DEFAULT_LIMITS
+    }
+
+    /// The limits of the server at `base`, read from its public
+    /// `/api/v1/instance` with no credential (for a dry run).
+    pub async fn server_limits(base: &str) -> Result<Limits> {
+        let m = Self::new(base, "none")?;
+        let url = m.url("api/v1/instance")?;
+        let response = m.client.get(url).send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            return Err(error_of(
+                status,
+                &text,
+                &RateLimit::default(),
+                "api/v1/instance",
+            ));
+        }
+        let instance: Instance = decode("api/v1/instance", &text)?;
+        Ok(instance.limits())
+    }
+
+    /// The same, checking posts against `limits` (from
+    /// [`Mastodon::server_limits`], or your own).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The same, publishing with `visibility`.
@@ -376,7 +412,15 @@ fn error_of(status: StatusCode, body: &str, limit: &RateLimit, endpoint: &str) -
     }
     let message = serde_json::from_str::<Body>(body)
         .map(|b| b.error)
-        .unwrap_or_else(|_| body.chars().take(200).collect());
+        .unwrap_or_else(|_| {
+            let words = tertulia_connect::http::body_words(body);
+            if words.starts_with("an HTML page") {
+                // Mastodon's API answers JSON: a page is some other server.
+                format!("{words}, not Mastodon's API: check that the server's address is a Mastodon server")
+            } else {
+                words
+            }
+        });
     match status.as_u16() {
         401 => Error::Auth {
             problem: if message.contains("revoked") {
@@ -761,6 +805,24 @@ mod tests {
             None
         );
         assert_eq!(next_max_id("garbage"), None);
+    }
+
+    #[test]
+    fn a_server_that_is_not_mastodon_is_one_line() {
+        let page = "<!DOCTYPE html>\n<html><head><title>501 Not Implemented</title></head>\n<body><h1>Not Implemented</h1>\n<p>The server does not support the action.</p></body></html>\n";
+        let e = error_of(
+            StatusCode::NOT_IMPLEMENTED,
+            page,
+            &RateLimit::default(),
+            "api/v2/instance",
+        );
+        let said = e.to_string();
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(!said.contains('<'), "{said}");
+        assert!(
+            said.contains("\"501 Not Implemented\"") && said.contains("Mastodon server"),
+            "{said}"
+        );
     }
 
     #[test]

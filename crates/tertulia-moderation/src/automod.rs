@@ -56,7 +56,8 @@ use crate::rule::{
 /// ```
 pub fn parse_automoderator(source: &str, normalize: Option<NormalizeOptions>) -> Result<Vec<Rule>> {
     let docs: Vec<Value> =
-        serde_saphyr::from_multiple(source).map_err(|e| Error::Yaml(e.to_string()))?;
+        serde_saphyr::from_multiple_with_options(source, crate::yaml::one_line())
+            .map_err(|e| Error::Yaml(e.to_string()))?;
     let starts = document_lines(source);
     let mut rules = Vec::new();
     for (i, doc) in docs.into_iter().enumerate() {

@@ -24,6 +24,12 @@ use crate::error::{Error, Result};
 use crate::normalize::NormalizeOptions;
 use crate::rule::{Action, Field, MatchKind, Rule, TextCondition};
 
+/// YAML reading whose errors are one line ("... at line 4, column 3"),
+/// without the snippet of source the reader draws by default.
+pub(crate) fn one_line() -> serde_saphyr::Options {
+    serde_saphyr::options! { with_snippet: false }
+}
+
 /// Reads a YAML rule file: a list of rules. Syntax errors carry the line and
 /// column; errors inside a rule name the rule, the key and the line where the
 /// rule starts.
@@ -37,8 +43,8 @@ use crate::rule::{Action, Field, MatchKind, Rule, TextCondition};
 /// # Ok::<(), tertulia_moderation::Error>(())
 /// ```
 pub fn parse_rules(source: &str) -> Result<Vec<Rule>> {
-    let docs: Vec<Value> =
-        serde_saphyr::from_str(source).map_err(|e| Error::Yaml(e.to_string()))?;
+    let docs: Vec<Value> = serde_saphyr::from_str_with_options(source, one_line())
+        .map_err(|e| Error::Yaml(e.to_string()))?;
     let mut rules = Vec::with_capacity(docs.len());
     for (i, doc) in docs.into_iter().enumerate() {
         let Value::Object(map) = doc else {
@@ -180,4 +186,19 @@ fn condition(key: &str, value: Value) -> std::result::Result<TextCondition, Stri
         other => c.values = strings(other, "the value")?,
     }
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_are_one_line_with_where() {
+        let err = parse_rules("- name: x\n  body: [idiot\n  action: }\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("line "), "{err}");
+        assert!(!err.contains("-->"), "no snippet: {err}");
+    }
 }

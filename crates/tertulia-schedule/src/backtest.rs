@@ -44,6 +44,11 @@ pub struct Ranking {
     /// Spearman correlation between the ranking's estimates and the
     /// held-out slot means, over slots with held-out posts.
     pub rank_agreement: Option<f64>,
+    /// Slots left out of `top` because they tie with slots below the cut:
+    /// which of them would be "top" is arbitrary (by slot index), so none
+    /// is. A flat fit ties everywhere: its `top` is empty.
+    #[serde(default)]
+    pub tied_at_cut: usize,
 }
 
 /// What a backtest found.
@@ -64,14 +69,16 @@ pub struct Backtest {
     pub random_mean: f64,
     /// What the model recommends: its top slots that it calls better than
     /// the account's level. Empty when it has no evidence: then it abstains,
-    /// and following it is the same as posting in random slots (lift 0).
+    /// and has no held-out figure of its own (following it is posting when
+    /// you would anyway).
     pub recommended: Ranking,
     /// The model's top slots by estimate, called better or not.
     pub model: Ranking,
-    /// The naive ranking by raw training slot means, as most tools do.
+    /// The naive ranking by raw training slot means, as most tools do: only
+    /// slots with training posts.
     pub naive: Ranking,
-    /// `recommended.mean / naive.mean - 1` (the model's ranking when it
-    /// abstains).
+    /// `recommended.mean / naive.mean - 1`, when both have held-out posts;
+    /// `None` when the model abstains or its slots hold no held-out post.
     pub lift_vs_naive: Option<f64>,
     /// The level of the predictive intervals checked.
     pub level: f64,
@@ -159,18 +166,22 @@ pub fn backtest(
     let eval = |scores: &[f64], chosen: Vec<usize>| {
         ranking(scores, chosen, &held, &tested, random_mean, stats.width)
     };
-    let model = eval(&model_scores, top(&model_scores, options.top));
-    let naive = eval(&naive_scores, top(&naive_scores, options.top));
+    let (model_top, model_ties) = top(&model_scores, options.top);
+    let (naive_top, naive_ties) = top(&naive_scores, options.top);
+    let model = Ranking {
+        tied_at_cut: model_ties,
+        ..eval(&model_scores, model_top)
+    };
+    let naive = Ranking {
+        tied_at_cut: naive_ties,
+        ..eval(&naive_scores, naive_top)
+    };
     let better: Vec<usize> = fitted
         .better()
         .take(options.top)
         .map(|s| s.slot.index())
         .collect();
-    let mut recommended = eval(&model_scores, better);
-    if recommended.top.is_empty() {
-        recommended.mean = Some(random_mean);
-        recommended.lift_vs_random = Some(0.0);
-    }
+    let recommended = eval(&model_scores, better);
 
     let covered = tested
         .iter()
@@ -189,7 +200,7 @@ pub fn backtest(
         test_slots: tested.len(),
         evidence: fitted.has_evidence(),
         random_mean,
-        lift_vs_naive: match (recommended.mean.or(model.mean), naive.mean) {
+        lift_vs_naive: match (recommended.mean, naive.mean) {
             (Some(m), Some(n)) if n != 0.0 => Some(m / n - 1.0),
             _ => None,
         },
@@ -203,12 +214,25 @@ pub fn backtest(
     })
 }
 
-/// The `n` best-scored slot indexes, best first.
-fn top(scores: &[f64], n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
+/// The `n` best-scored slot indexes with a finite score, best first, and
+/// how many were left out because they tie with the first slot below the
+/// cut (an order among equals would be the slots' index, not the data's).
+fn top(scores: &[f64], n: usize) -> (Vec<usize>, usize) {
+    let mut order: Vec<usize> = (0..scores.len())
+        .filter(|&i| scores[i].is_finite())
+        .collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let Some(&below) = order.get(n) else {
+        return (order, 0);
+    };
     order.truncate(n);
-    order
+    let kept = order
+        .iter()
+        .take_while(|&&i| scores[i] > scores[below])
+        .count();
+    let tied = order.len() - kept;
+    order.truncate(kept);
+    (order, tied)
 }
 
 /// How `chosen` slots did on held-out posts, and how `scores` rank the
@@ -237,6 +261,7 @@ fn ranking(
             .collect::<Vec<_>>(),
     );
     Ranking {
+        tied_at_cut: 0,
         top: chosen.iter().map(|&i| width.slot(i)).collect(),
         held_out_posts: hits.iter().map(|h| h.0).sum(),
         held_out_slots: hits.len(),
@@ -288,6 +313,17 @@ fn ranks(v: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ties_at_the_cut_are_not_a_ranking() {
+        // A flat fit: every slot the same. No slot is top.
+        assert_eq!(top(&[1.0; 8], 3), (vec![], 3));
+        // Two clear winners, then a tie across the cut.
+        assert_eq!(top(&[5.0, 1.0, 9.0, 1.0, 1.0], 3), (vec![2, 0], 1));
+        // Slots without a score never make the top.
+        let none = f64::NEG_INFINITY;
+        assert_eq!(top(&[none, 2.0, none], 3), (vec![1], 0));
+    }
 
     #[test]
     fn spearman_handles_ties_and_constants() {

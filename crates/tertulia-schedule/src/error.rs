@@ -36,15 +36,6 @@ pub enum Error {
         /// What to do.
         expected: &'static str,
     },
-    /// A draft could not be placed: the constraint that ruled out its last
-    /// candidate times is named.
-    #[error("draft {draft:?} cannot be placed: {reason}")]
-    Infeasible {
-        /// The draft's id.
-        draft: String,
-        /// Which constraint could not be met, and what to relax.
-        reason: String,
-    },
     /// A draft names a channel the plan does not have.
     #[error(
         "draft {draft:?} names channel {channel:?}, which is not among the channels: add it or fix the draft"

@@ -57,8 +57,9 @@
 //! Describe [`Channel`]s with their [`Constraints`], give [`Draft`]s and
 //! [`Recurring`] posts, and call [`Planner::plan`], optionally with each
 //! channel's fitted model ([`Planner::with_model`]). Every [`Assignment`]
-//! says why it went where it did; a draft that cannot be placed is an
-//! [`Error::Infeasible`] naming the constraint.
+//! says why it went where it did; what cannot be placed is listed in
+//! [`Plan::unplaced`] with the constraint that stopped it, and the rest is
+//! placed all the same.
 //!
 //! # How do I serve audiences in several time zones?
 //!
@@ -81,6 +82,6 @@ pub use model::{
 };
 pub use planner::{
     Assignment, Channel, Constraints, DatedBlackout, Draft, Evergreen, Plan, Planner, QuietHours,
-    Recurring, WeeklyWindow,
+    Recurring, Unplaced, WeeklyWindow,
 };
 pub use slot::{Slot, SlotWidth};

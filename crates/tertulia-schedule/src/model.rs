@@ -190,6 +190,10 @@ pub struct SlotStats {
     options: StatsOptions,
     /// Posts offered whose outcome was undefined.
     pub missing: u64,
+    /// Observations below zero. With none, the outcome is taken to be a
+    /// count or a rate, and intervals never reach below 0.
+    #[serde(default)]
+    negative: u64,
     /// `[slot * KINDS + kind]`, only non-empty cells.
     cells: BTreeMap<usize, Sums>,
     /// Unweighted sums per week since the Unix epoch, to measure how much the
@@ -202,18 +206,26 @@ impl SlotStats {
     /// an `as_of` instant.
     pub fn new(options: impl Into<StatsOptions>) -> Result<Self> {
         let options = options.into();
-        if let Some(h) = options.half_life
-            && (h <= TimeDelta::zero() || options.as_of.is_none())
-        {
-            return Err(Error::Setting {
-                field: "half-life",
-                value: format!("{} hours with as_of {:?}", h.num_hours(), options.as_of),
-                expected: "give a positive half-life and the instant recency is measured from",
-            });
+        if let Some(h) = options.half_life {
+            if h <= TimeDelta::zero() {
+                return Err(Error::Setting {
+                    field: "half-life",
+                    value: format!("{} hours", h.num_hours()),
+                    expected: "give a positive half-life, such as 30 days",
+                });
+            }
+            if options.as_of.is_none() {
+                return Err(Error::Setting {
+                    field: "half-life",
+                    value: format!("{} hours, from no instant", h.num_hours()),
+                    expected: "give the instant recency is measured from (as_of) with a half-life",
+                });
+            }
         }
         Ok(SlotStats {
             options,
             missing: 0,
+            negative: 0,
             cells: BTreeMap::new(),
             weeks: BTreeMap::new(),
         })
@@ -243,6 +255,7 @@ impl SlotStats {
             return;
         }
         let w = self.weight(o.at);
+        self.negative += u64::from(o.value < 0.0);
         let kind = PostKind::ALL.iter().position(|&k| k == o.kind).unwrap_or(0);
         self.cells
             .entry(o.slot * KINDS + kind)
@@ -271,6 +284,7 @@ impl SlotStats {
             });
         }
         self.missing += other.missing;
+        self.negative += other.negative;
         for (k, s) in &other.cells {
             self.cells.entry(*k).or_default().merge(s);
         }
@@ -413,6 +427,7 @@ impl SlotStats {
             tau2,
         } = shrink(&slots, sigma2, &prior_mean);
         let z = Normal::standard().inverse_cdf(1.0 - (1.0 - options.level) / 2.0);
+        let floor = (self.negative == 0).then_some(0.0);
         let mut ranked: Vec<SlotEstimate> = (0..width.slots())
             .map(|i| {
                 let s = &slots[i];
@@ -428,7 +443,10 @@ impl SlotStats {
                 };
                 let sd = var.sqrt();
                 let estimate = estimates[i];
-                let (low, high) = (estimate - z * sd, estimate + z * sd);
+                let (low, high) = (
+                    floor.map_or(estimate - z * sd, |f| (estimate - z * sd).max(f)),
+                    estimate + z * sd,
+                );
                 SlotEstimate {
                     slot: width.slot(i),
                     estimate,
@@ -478,6 +496,7 @@ impl SlotStats {
             post_sd: sigma2.sqrt(),
             slot_sd: tau2.sqrt(),
             drift_sd: self.drift(total_var).sqrt(),
+            floor,
             ranked,
         })
     }
@@ -661,7 +680,13 @@ pub struct BestTimes {
     pub slot_sd: f64,
     /// The spread of the account's weekly level over time.
     pub drift_sd: f64,
-    /// Every slot, best estimate first.
+    /// The least value the outcome can take, which no interval goes below:
+    /// 0 when no observation was negative (counts and rates), else `None`.
+    #[serde(default)]
+    pub floor: Option<f64>,
+    /// Every slot, best estimate first. A slot without posts of its own is
+    /// estimated from its prior alone (its weekday and hour, or the activity
+    /// prior): see [`BestTimes::observed`] for the slots with posts.
     pub ranked: Vec<SlotEstimate>,
 }
 
@@ -671,6 +696,12 @@ impl BestTimes {
     /// noise: say so rather than recommend.
     pub fn has_evidence(&self) -> bool {
         self.ranked.iter().any(|s| s.verdict == Verdict::Better)
+    }
+
+    /// The slots with posts of their own, best estimate first: the ranking
+    /// to show people, since an empty slot's estimate is only its prior's.
+    pub fn observed(&self) -> impl Iterator<Item = &SlotEstimate> {
+        self.ranked.iter().filter(|s| s.posts > 0)
     }
 
     /// The slots whose interval lies above the account's level, best first.
@@ -696,7 +727,11 @@ impl BestTimes {
         let var = s.sd * s.sd
             + self.post_sd * self.post_sd / posts.max(1) as f64
             + self.drift_sd * self.drift_sd;
-        Some((s.estimate - z * var.sqrt(), s.estimate + z * var.sqrt()))
+        let low = s.estimate - z * var.sqrt();
+        Some((
+            self.floor.map_or(low, |f| low.max(f)),
+            s.estimate + z * var.sqrt(),
+        ))
     }
 }
 
@@ -794,6 +829,40 @@ mod tests {
             ..FitOptions::default()
         };
         assert!(stats.fit(&level).is_err());
+    }
+
+    #[test]
+    fn intervals_of_counts_stay_at_or_above_zero() {
+        let mut stats = SlotStats::new(UTC).unwrap();
+        // Skewed counts: mostly small, now and then large.
+        for day in 0..40 {
+            for slot in [3usize, 40, 77, 120] {
+                let y = if (day + slot as i64) % 9 == 0 {
+                    400.0
+                } else {
+                    2.0
+                };
+                stats.add(obs(day, slot, y));
+            }
+        }
+        let fit = stats.fit(&FitOptions::default()).unwrap();
+        assert_eq!(fit.floor, Some(0.0));
+        assert!(
+            fit.ranked.iter().all(|s| s.low >= 0.0),
+            "a count's interval reaches below 0"
+        );
+        let (low, _) = fit.predictive(3, 1).unwrap();
+        assert!(low >= 0.0);
+        let observed: Vec<usize> = fit.observed().map(|s| s.slot.index()).collect();
+        assert_eq!(observed.len(), 4);
+        assert!(
+            fit.observed()
+                .zip(fit.observed().skip(1))
+                .all(|(a, b)| a.estimate >= b.estimate)
+        );
+        // With negative outcomes nothing is assumed.
+        stats.add(obs(1, 3, -5.0));
+        assert_eq!(stats.fit(&FitOptions::default()).unwrap().floor, None);
     }
 
     proptest! {

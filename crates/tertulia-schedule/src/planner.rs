@@ -2,6 +2,7 @@
 //! placement explained.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::rc::Rc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
@@ -16,6 +17,7 @@ use crate::slot::SlotWidth;
 /// A recurring weekly window in a channel's local time, such as a team
 /// meeting every Monday 10:00-11:00.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WeeklyWindow {
     /// The local weekday.
     pub weekday: Weekday,
@@ -29,6 +31,7 @@ pub struct WeeklyWindow {
 
 /// A dated blackout, such as a product recall or a national day of mourning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatedBlackout {
     /// When.
     pub range: TimeRange,
@@ -38,6 +41,7 @@ pub struct DatedBlackout {
 
 /// Local hours with no publishing; may wrap midnight (22:00 to 07:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QuietHours {
     /// The local start.
     pub start: NaiveTime,
@@ -57,6 +61,7 @@ impl QuietHours {
 
 /// What a channel's calendar must respect.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Constraints {
     /// At most this many posts a local day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +82,7 @@ pub struct Constraints {
 
 /// Where posts go: an account on a platform, run in a named time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Channel {
     /// Its name in drafts and plans.
     pub id: String,
@@ -93,6 +99,7 @@ pub struct Channel {
 
 /// Reposting of evergreen content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Evergreen {
     /// Days to wait after a post before the repost.
     pub cooldown_days: u32,
@@ -102,6 +109,7 @@ pub struct Evergreen {
 
 /// A post to place on the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Draft {
     /// Its name.
     pub id: String,
@@ -120,12 +128,17 @@ pub struct Draft {
     /// Repost it, if evergreen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evergreen: Option<Evergreen>,
+    /// What it says, carried to its assignments (the planner does not read
+    /// it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// A post published every week at the same local time in its channel's
 /// zone: stored as wall-clock time and zone, so it does not drift an hour
 /// when DST starts or ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Recurring {
     /// Its name.
     pub id: String,
@@ -136,6 +149,9 @@ pub struct Recurring {
     /// The local time. On the night clocks skip it, it goes out at the first
     /// time that exists after it; on the night it happens twice, at the first.
     pub time: NaiveTime,
+    /// What it says, carried to its assignments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// One post on the calendar.
@@ -155,6 +171,85 @@ pub struct Assignment {
     pub estimate: Option<f64>,
     /// Why it went there.
     pub why: String,
+    /// What it says: the draft's or recurring post's text, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// A post the plan could not place, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Unplaced {
+    /// A draft: every candidate time of its window is ruled out, its window
+    /// is outside the horizon, or it names no channel there is.
+    Draft {
+        /// The draft's id.
+        draft: String,
+        /// Why, and what to relax.
+        reason: String,
+    },
+    /// An evergreen repost that did not fit (often: its cooldown ends after
+    /// the horizon).
+    Repost {
+        /// The draft's id.
+        draft: String,
+        /// Which repost (1 for the first).
+        repost: u32,
+        /// Why.
+        reason: String,
+    },
+    /// One week of a recurring post, left out because its time falls in a
+    /// blackout or quiet hours, or would break the channel's limits: a
+    /// recurring post keeps its time, so it is not moved.
+    Recurring {
+        /// The recurring post's id.
+        draft: String,
+        /// When it would have gone out, in UTC.
+        at: DateTime<Utc>,
+        /// The same in the channel's local time, for people.
+        local: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Unplaced {
+    /// The id of the draft or recurring post.
+    pub fn draft(&self) -> &str {
+        match self {
+            Unplaced::Draft { draft, .. }
+            | Unplaced::Repost { draft, .. }
+            | Unplaced::Recurring { draft, .. } => draft,
+        }
+    }
+
+    /// Why it was not placed.
+    pub fn reason(&self) -> &str {
+        match self {
+            Unplaced::Draft { reason, .. }
+            | Unplaced::Repost { reason, .. }
+            | Unplaced::Recurring { reason, .. } => reason,
+        }
+    }
+}
+
+impl fmt::Display for Unplaced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unplaced::Draft { draft, reason } => write!(f, "draft {draft:?}: {reason}"),
+            Unplaced::Repost {
+                draft,
+                repost,
+                reason,
+            } => write!(f, "repost {repost} of {draft:?}: {reason}"),
+            Unplaced::Recurring {
+                draft,
+                local,
+                reason,
+                ..
+            } => write!(f, "recurring {draft:?} on {local}: {reason}"),
+        }
+    }
 }
 
 /// A calendar.
@@ -162,8 +257,18 @@ pub struct Assignment {
 pub struct Plan {
     /// Every post, in time order.
     pub assignments: Vec<Assignment>,
-    /// Evergreen reposts that did not fit, with the reason.
-    pub reposts_left_out: Vec<(String, String)>,
+    /// What could not be placed, each with why: drafts, then recurring
+    /// weeks, then evergreen reposts.
+    pub unplaced: Vec<Unplaced>,
+}
+
+impl Plan {
+    /// The drafts that could not be placed (not reposts or recurring weeks).
+    pub fn unplaced_drafts(&self) -> impl Iterator<Item = &Unplaced> {
+        self.unplaced
+            .iter()
+            .filter(|u| matches!(u, Unplaced::Draft { .. }))
+    }
 }
 
 /// One candidate time of a channel.
@@ -201,6 +306,16 @@ impl Ruled {
             Ruled::Taken => "another post at the same time".into(),
         }
     }
+
+    /// The same, as a sentence about one time.
+    fn sentence(&self) -> String {
+        match self {
+            Ruled::Blocked(label) => format!("its time falls in {label}"),
+            Ruled::DayFull(n) => format!("its day already holds the maximum of {n} posts"),
+            Ruled::Gap(m) => format!("another post is within the minimum gap of {m} minutes"),
+            Ruled::Taken => "another post is at the same time".into(),
+        }
+    }
 }
 
 /// Places drafts on a calendar over a horizon.
@@ -209,8 +324,10 @@ impl Ruled {
 /// deadline, then id; each takes the free candidate time in its window with
 /// the best model estimate (the earliest on ties, or when the channel has no
 /// model). Candidate times are the slot starts of the channel's model grid
-/// (hourly without a model) in its local time. Evergreen reposts are placed
-/// after every draft.
+/// (hourly without a model) in its local time. Recurring posts go first, at
+/// their own time, each week that no constraint rules out; evergreen
+/// reposts go after every draft. What cannot be placed is listed in
+/// [`Plan::unplaced`] with why, and the rest is placed all the same.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -225,7 +342,7 @@ impl Ruled {
 /// let planner = Planner::new(vec![channel], start, 7)?;
 /// let draft = |id: &str| Draft {
 ///     id: id.into(), platform: Platform::Facebook, channel: None, priority: 0,
-///     earliest: start, latest: start + chrono::TimeDelta::days(7), evergreen: None,
+///     earliest: start, latest: start + chrono::TimeDelta::days(7), evergreen: None, text: None,
 /// };
 /// let plan = planner.plan(&[draft("a"), draft("b")], &[])?;
 /// // One a day: the second draft goes the next day.
@@ -342,10 +459,13 @@ impl Planner {
         }
     }
 
-    /// Places `recurring` posts, then `drafts`, then evergreen reposts.
+    /// Places `recurring` posts, then `drafts`, then evergreen reposts. A
+    /// recurring post that names no channel is an error; anything else that
+    /// cannot be placed goes to [`Plan::unplaced`].
     pub fn plan(&self, drafts: &[Draft], recurring: &[Recurring]) -> Result<Plan> {
         let mut states: Vec<ChannelState> = self.channels.iter().map(|c| self.state(c)).collect();
         let mut assignments = Vec::new();
+        let mut unplaced = Vec::new();
 
         for r in recurring {
             let Some(ch) = states.iter().position(|s| s.channel.id == r.channel) else {
@@ -367,26 +487,47 @@ impl Planner {
                 if at >= self.start {
                     let s = &mut states[ch];
                     let local = at.with_timezone(&zone);
-                    s.placed.insert(at);
-                    *s.per_day.entry(local.date_naive()).or_default() += 1;
-                    assignments.push(Assignment {
-                        draft: r.id.clone(),
-                        repost: 0,
-                        channel: r.channel.clone(),
+                    let blackouts = Blackouts::new(&s.channel.constraints);
+                    let candidate = Candidate {
                         at,
-                        local: local_label(at, zone),
+                        day: local.date_naive(),
+                        score: 0.0,
                         estimate: None,
-                        why: format!(
-                            "recurring every {} at {} {zone}{}",
-                            r.weekday,
-                            r.time.format("%H:%M"),
-                            if local.time() == r.time {
-                                String::new()
-                            } else {
-                                format!(" (that time does not exist on {day}: clocks skip it)")
-                            }
-                        ),
-                    });
+                        blocked: blackouts.at(at, local.weekday(), local.time()),
+                    };
+                    if let Some(ruled) = s.ruled_out(&candidate) {
+                        unplaced.push(Unplaced::Recurring {
+                            draft: r.id.clone(),
+                            at,
+                            local: local_label(at, zone),
+                            reason: format!(
+                                "{}: a recurring post keeps its time, so this week is left out",
+                                ruled.sentence()
+                            ),
+                        });
+                    } else {
+                        s.placed.insert(at);
+                        *s.per_day.entry(candidate.day).or_default() += 1;
+                        assignments.push(Assignment {
+                            draft: r.id.clone(),
+                            repost: 0,
+                            channel: r.channel.clone(),
+                            at,
+                            local: local_label(at, zone),
+                            estimate: None,
+                            why: format!(
+                                "recurring every {} at {} {zone}{}",
+                                r.weekday,
+                                r.time.format("%H:%M"),
+                                if local.time() == r.time {
+                                    String::new()
+                                } else {
+                                    format!(" (that time does not exist on {day}: clocks skip it)")
+                                }
+                            ),
+                            text: r.text.clone(),
+                        });
+                    }
                 }
                 day = day + Days::new(7);
             }
@@ -400,37 +541,52 @@ impl Planner {
                 .then(a.id.cmp(&b.id))
         });
         let mut evergreen = Vec::new();
+        let mut not_placed = Vec::new();
         for d in order {
-            let channels = eligible(&states, d)?;
+            let channels = eligible(&states, d);
+            if channels.is_empty() {
+                not_placed.push(Unplaced::Draft {
+                    draft: d.id.clone(),
+                    reason: match &d.channel {
+                        Some(c) => format!(
+                            "it names channel {c:?}, which is not among the channels: add it or fix the draft"
+                        ),
+                        None => format!(
+                            "no channel is on {}: add one, or name the draft's channel",
+                            d.platform
+                        ),
+                    },
+                });
+                continue;
+            }
             match place(&mut states, &channels, d.earliest, d.latest) {
                 Ok((ch, a)) => {
                     if let Some(e) = d.evergreen {
                         evergreen.push((d, ch, a.at, e));
                     }
-                    assignments.push(a.named(d.id.clone(), 0));
+                    assignments.push(a.named(d, 0));
                 }
-                Err(reason) => {
-                    return Err(Error::Infeasible {
-                        draft: d.id.clone(),
-                        reason: reason.unwrap_or_else(|| {
-                            format!(
-                                "its window {} to {} holds no candidate time of the horizon {} to {}: widen the window or the horizon",
-                                d.earliest, d.latest, self.start, self.end
-                            )
-                        }),
-                    });
-                }
+                Err(reason) => not_placed.push(Unplaced::Draft {
+                    draft: d.id.clone(),
+                    reason: reason.unwrap_or_else(|| {
+                        format!(
+                            "its window {} to {} holds no candidate time of the horizon {} to {}: widen the window or the horizon",
+                            d.earliest, d.latest, self.start, self.end
+                        )
+                    }),
+                }),
             }
         }
+        // Drafts first, then recurring weeks, then reposts.
+        unplaced.splice(0..0, not_placed);
 
-        let mut reposts_left_out = Vec::new();
         for (d, ch, mut last, e) in evergreen {
             for k in 1..=e.max_reposts {
                 let earliest = last + TimeDelta::days(i64::from(e.cooldown_days));
                 match place(&mut states, &[ch], earliest, self.end) {
                     Ok((_, a)) => {
                         last = a.at;
-                        let mut a = a.named(d.id.clone(), k);
+                        let mut a = a.named(d, k);
                         a.why = format!(
                             "evergreen repost {k} of {}, {} days after the last: {}",
                             e.max_reposts, e.cooldown_days, a.why
@@ -438,10 +594,12 @@ impl Planner {
                         assignments.push(a);
                     }
                     Err(reason) => {
-                        reposts_left_out.push((
-                            format!("{} repost {k}", d.id),
-                            reason.unwrap_or_else(|| "the cooldown ends after the horizon".into()),
-                        ));
+                        unplaced.push(Unplaced::Repost {
+                            draft: d.id.clone(),
+                            repost: k,
+                            reason: reason
+                                .unwrap_or_else(|| "the cooldown ends after the horizon".into()),
+                        });
                         break;
                     }
                 }
@@ -450,14 +608,15 @@ impl Planner {
         assignments.sort_by(|a, b| a.at.cmp(&b.at).then(a.channel.cmp(&b.channel)));
         Ok(Plan {
             assignments,
-            reposts_left_out,
+            unplaced,
         })
     }
 }
 
 impl Assignment {
-    fn named(mut self, draft: String, repost: u32) -> Assignment {
-        self.draft = draft;
+    fn named(mut self, draft: &Draft, repost: u32) -> Assignment {
+        self.draft = draft.id.clone();
+        self.text = draft.text.clone();
         self.repost = repost;
         self
     }
@@ -522,8 +681,9 @@ impl<'a> Blackouts<'a> {
     }
 }
 
-fn eligible(states: &[ChannelState], d: &Draft) -> Result<Vec<usize>> {
-    let channels: Vec<usize> = states
+/// The channels a draft may go to.
+fn eligible(states: &[ChannelState], d: &Draft) -> Vec<usize> {
+    states
         .iter()
         .enumerate()
         .filter(|(_, s)| match &d.channel {
@@ -531,17 +691,7 @@ fn eligible(states: &[ChannelState], d: &Draft) -> Result<Vec<usize>> {
             None => s.channel.platform == d.platform,
         })
         .map(|(i, _)| i)
-        .collect();
-    if channels.is_empty() {
-        return Err(Error::UnknownChannel {
-            draft: d.id.clone(),
-            channel: d
-                .channel
-                .clone()
-                .unwrap_or_else(|| format!("(any {} channel)", d.platform)),
-        });
-    }
-    Ok(channels)
+        .collect()
 }
 
 /// Places one post on the best free candidate of `channels` in
@@ -628,6 +778,7 @@ fn place(
             local: local_label(c.at, zone),
             estimate: c.estimate,
             why,
+            text: None,
         },
     ))
 }

@@ -201,3 +201,96 @@ fn simulated_accounts_on_held_out_weeks() {
         );
     }
 }
+
+#[test]
+fn figures_that_do_not_exist_are_absent_not_borrowed() {
+    // Pure noise around one level: the model abstains.
+    let start = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+    let noise: Vec<Observation> = (0..2_000)
+        .map(|i: i64| Observation {
+            at: start + TimeDelta::hours(i * 5),
+            slot: ((i * 37) % 168) as usize,
+            kind: tertulia_core::PostKind::Photo,
+            value: 0.02 + ((i * 7919) % 13) as f64 / 1000.0,
+        })
+        .collect();
+    let cutoff = start + TimeDelta::hours(1_500 * 5);
+    let result = backtest(
+        &noise,
+        StatsOptions::from(UTC),
+        &BacktestOptions::from(cutoff),
+    )
+    .unwrap();
+    assert!(!result.evidence);
+    assert!(result.recommended.top.is_empty());
+    // Abstaining has no held-out figure of its own: not random's under its name.
+    assert_eq!(result.recommended.mean, None);
+    assert_eq!(result.recommended.lift_vs_random, None);
+    assert_eq!(result.lift_vs_naive, None);
+
+    // A flat outcome: every estimate ties, so no slot is "top".
+    let flat: Vec<Observation> = noise
+        .iter()
+        .map(|o| Observation { value: 0.03, ..*o })
+        .collect();
+    let result = backtest(
+        &flat,
+        StatsOptions::from(UTC),
+        &BacktestOptions::from(cutoff),
+    )
+    .unwrap();
+    assert!(result.model.top.is_empty(), "{:?}", result.model.top);
+    assert_eq!(result.model.tied_at_cut, 10);
+    assert_eq!(result.model.lift_vs_random, None);
+    assert!(result.naive.top.is_empty());
+}
+
+#[test]
+fn recommended_slots_without_held_out_posts_give_no_lift() {
+    let start = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+    let best = 5usize;
+    let mut obs = Vec::new();
+    for i in 0..3_000i64 {
+        let at = start + TimeDelta::hours(i * 3);
+        let slot = ((i * 37) % 168) as usize;
+        let training = i < 2_400;
+        if !training && slot == best {
+            continue; // nothing posted in the best slot after the cutoff
+        }
+        // Each slot a little apart from the others, with noise by week far
+        // larger: only the best slot is called better.
+        let noise = ((i / 168) % 5) as f64 * 0.0025 + slot as f64 * 0.000_01;
+        let value = if slot == best { 0.09 } else { 0.02 } + noise;
+        obs.push(Observation {
+            at,
+            slot,
+            kind: tertulia_core::PostKind::Photo,
+            value,
+        });
+    }
+    let cutoff = start + TimeDelta::hours(2_400 * 3);
+    let result = backtest(
+        &obs,
+        StatsOptions::from(UTC),
+        &BacktestOptions::from(cutoff),
+    )
+    .unwrap();
+    let recommended: Vec<usize> = result.recommended.top.iter().map(|s| s.index()).collect();
+    assert_eq!(recommended, [best]);
+    assert!(
+        result.model.mean.is_some(),
+        "the model's top 10 has held-out posts"
+    );
+    if result.recommended.held_out_posts == 0 {
+        assert_eq!(result.recommended.mean, None);
+        assert_eq!(
+            result.lift_vs_naive, None,
+            "not the model's top 10 under this name"
+        );
+    } else {
+        panic!(
+            "the setup must leave the recommended slots without held-out posts: {:?}",
+            result.recommended
+        );
+    }
+}

@@ -7,7 +7,7 @@ use tertulia_core::chrono_tz::Europe::Madrid;
 use tertulia_core::{Platform, TimeRange};
 use tertulia_schedule::{
     Channel, Constraints, DatedBlackout, Draft, Error, Evergreen, FitOptions, Observation, Planner,
-    QuietHours, Recurring, SlotStats, SlotWidth, WeeklyWindow,
+    QuietHours, Recurring, SlotStats, SlotWidth, Unplaced, WeeklyWindow,
 };
 
 fn channel(id: &str, zone: Tz, constraints: Constraints) -> Channel {
@@ -33,6 +33,7 @@ fn draft(id: &str, earliest: DateTime<Utc>, latest: DateTime<Utc>) -> Draft {
         earliest,
         latest,
         evergreen: None,
+        text: None,
     }
 }
 
@@ -42,6 +43,7 @@ fn weekly(channel: &str, weekday: Weekday, time: NaiveTime) -> Recurring {
         channel: channel.into(),
         weekday,
         time,
+        text: None,
     }
 }
 
@@ -151,10 +153,14 @@ fn candidate_times_skip_the_missing_hour_and_never_repeat() {
     assert!(plan.assignments.iter().all(|a| !a.local.contains(" 02:")));
     let mut more = drafts.clone();
     more.push(draft("d23", day, end));
-    let err = planner.plan(&more, &[]).unwrap_err();
+    let plan = planner.plan(&more, &[]).unwrap();
+    assert_eq!(plan.assignments.len(), 23);
+    let [unplaced] = &plan.unplaced[..] else {
+        panic!("{:?}", plan.unplaced)
+    };
     assert!(
-        err.to_string().contains("another post at the same time"),
-        "{err}"
+        unplaced.reason().contains("another post at the same time"),
+        "{unplaced}"
     );
 }
 
@@ -210,38 +216,103 @@ fn constraints_are_respected_and_named_when_they_cannot_be_met() {
         );
     }
 
-    // A window inside the quiet hours cannot be met, and the error says why.
+    // A window inside the quiet hours cannot be met: the draft is listed
+    // with why, and the others are placed all the same.
     let night = Madrid
         .with_ymd_and_hms(2026, 5, 6, 23, 0, 0)
         .unwrap()
         .to_utc();
-    let err = planner
-        .plan(&[draft("late", night, night + TimeDelta::hours(2))], &[])
-        .unwrap_err();
-    let Error::Infeasible {
-        draft: which,
-        reason,
-    } = &err
-    else {
-        panic!("{err}")
-    };
-    assert_eq!(which, "late");
-    assert!(reason.contains("quiet hours 22:00-08:00"), "{reason}");
-    // A window outside the horizon says so.
-    let err = planner
+    let far = draft(
+        "far",
+        night + TimeDelta::days(30),
+        night + TimeDelta::days(31),
+    );
+    let plan = planner
         .plan(
-            &[draft(
-                "far",
-                night + TimeDelta::days(30),
-                night + TimeDelta::days(31),
-            )],
+            &[
+                draft("late", night, night + TimeDelta::hours(2)),
+                far,
+                draft("fine", start, start + TimeDelta::days(7)),
+            ],
             &[],
         )
-        .unwrap_err();
+        .unwrap();
+    assert_eq!(plan.assignments.len(), 1);
+    assert_eq!(plan.assignments[0].draft, "fine");
+    let unplaced: Vec<&Unplaced> = plan.unplaced_drafts().collect();
+    assert_eq!(unplaced.len(), 2, "{unplaced:?}");
+    let late = unplaced.iter().find(|u| u.draft() == "late").unwrap();
+    assert!(late.reason().contains("quiet hours 22:00-08:00"), "{late}");
+    // A window outside the horizon says so.
+    let far = unplaced.iter().find(|u| u.draft() == "far").unwrap();
     assert!(
-        err.to_string().contains("widen the window or the horizon"),
-        "{err}"
+        far.reason().contains("widen the window or the horizon"),
+        "{far}"
     );
+}
+
+#[test]
+fn recurring_posts_keep_out_of_blackouts_and_quiet_hours() {
+    // Mondays 2026-05-04 to 2026-05-25; a recall on 11 May; quiet from 22:00.
+    let start = Utc.with_ymd_and_hms(2026, 5, 4, 0, 0, 0).unwrap();
+    let recall = Madrid
+        .with_ymd_and_hms(2026, 5, 11, 0, 0, 0)
+        .unwrap()
+        .to_utc();
+    let constraints = Constraints {
+        blackouts: vec![DatedBlackout {
+            range: TimeRange::new(recall, recall + TimeDelta::days(1)).unwrap(),
+            label: "recall".into(),
+        }],
+        quiet_hours: Some(QuietHours {
+            start: t(22, 0),
+            end: t(8, 0),
+        }),
+        max_per_day: Some(1),
+        ..Constraints::default()
+    };
+    let planner = Planner::new(vec![channel("es", Madrid, constraints)], start, 28).unwrap();
+    let mut tips = weekly("es", Weekday::Mon, t(9, 0));
+    tips.text = Some("Monday tips".into());
+    let mut late = weekly("es", Weekday::Tue, t(23, 30));
+    late.id = "late".into();
+    let mut second = weekly("es", Weekday::Mon, t(18, 0));
+    second.id = "second".into();
+    let plan = planner.plan(&[], &[tips, late, second]).unwrap();
+    let placed: Vec<&str> = plan.assignments.iter().map(|a| a.local.as_str()).collect();
+    assert_eq!(
+        placed,
+        [
+            "Mon 2026-05-04 09:00 Europe/Madrid",
+            "Mon 2026-05-18 09:00 Europe/Madrid",
+            "Mon 2026-05-25 09:00 Europe/Madrid",
+        ]
+    );
+    assert!(
+        plan.assignments
+            .iter()
+            .all(|a| a.text.as_deref() == Some("Monday tips"))
+    );
+    let why: Vec<String> = plan.unplaced.iter().map(ToString::to_string).collect();
+    assert!(
+        why.iter().any(|w| w.contains("weekly")
+            && w.contains("2026-05-11")
+            && w.contains("blackout \"recall\"")),
+        "{why:#?}"
+    );
+    assert_eq!(
+        why.iter()
+            .filter(|w| w.contains("late") && w.contains("quiet hours 22:00-08:00"))
+            .count(),
+        4,
+        "{why:#?}"
+    );
+    assert!(
+        why.iter()
+            .any(|w| w.contains("second") && w.contains("maximum of 1 posts")),
+        "{why:#?}"
+    );
+    assert_eq!(plan.unplaced_drafts().count(), 0, "only weeks are left out");
 }
 
 #[test]
@@ -337,8 +408,14 @@ fn evergreen_posts_come_back_after_their_cooldown() {
     );
     assert!(times.windows(2).all(|w| w[1] - w[0] >= TimeDelta::days(10)));
     assert_eq!(plan.assignments[2].repost, 2);
-    assert_eq!(plan.reposts_left_out.len(), 1);
-    assert_eq!(plan.reposts_left_out[0].0, "guide repost 3");
+    assert_eq!(
+        plan.unplaced,
+        [Unplaced::Repost {
+            draft: "guide".into(),
+            repost: 3,
+            reason: "the cooldown ends after the horizon".into(),
+        }]
+    );
 }
 
 #[test]
@@ -368,10 +445,22 @@ fn plans_are_deterministic_and_bad_input_is_refused() {
 
     let mut lost = draft("x", start, start + TimeDelta::days(1));
     lost.channel = Some("nowhere".into());
+    let plan = planner.plan(&[lost], &[]).unwrap();
+    assert!(
+        plan.unplaced[0].reason().contains("\"nowhere\""),
+        "{:?}",
+        plan.unplaced
+    );
     assert!(matches!(
-        planner.plan(&[lost], &[]),
+        planner.plan(&[], &[weekly("nowhere", Weekday::Mon, t(9, 0))]),
         Err(Error::UnknownChannel { .. })
     ));
+    // A misspelt key in a file a person writes is refused, with its name.
+    let err = serde_json::from_str::<Channel>(
+        r#"{"id":"a","platform":"mastodon","account":"x","zone":"UTC","constraints":{"max_per_dya":2}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("max_per_dya"), "{err}");
     assert!(Planner::new(vec![], start, 0).is_err());
     let twice = vec![
         channel("a", Madrid, Constraints::default()),

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// AFINN-es, deduplicated (see `data/README.md`).
+const AFINN_ES: &str = include_str!("../data/afinn-es.tsv");
+
 /// The largest valence, as in VADER: -4 is the most negative, +4 the most
 /// positive.
 pub const MAX_VALENCE: f64 = 4.0;
@@ -72,28 +75,64 @@ impl Lexicon {
     }
 
     /// VADER's English lexicon (7,500 words, emoticons and slang; MIT,
-    /// C.J. Hutto), as the `vader_sentiment` crate ships it. (vaderSentiment
-    /// 3.3.2 later added "heart" and "hearts"; on VADER's rated tweets they
-    /// lower the correlation, so we keep the crate's list.)
+    /// C.J. Hutto) as vaderSentiment 3.3.2 has it: the `vader_sentiment`
+    /// crate's list with the two words 3.3.2 added, "heart" (3.2) and
+    /// "hearts" (3.3). Kept as VADER rated it: no word is left out or
+    /// re-weighted to suit the tweets we measure on.
     pub fn english() -> Self {
         let entries = vader_sentiment::LEXICON
             .iter()
             .map(|(word, &valence)| (word.to_lowercase(), valence))
+            .chain([("heart".to_owned(), 3.2), ("hearts".to_owned(), 3.3)])
             .collect();
         Lexicon { entries }
     }
 
-    /// tertulia's own Spanish lexicon: about 400 words of customer and
-    /// brand conversation (service, product, price, delivery, trust), with
-    /// their common inflections. Small on purpose: load a larger one with
-    /// [`Lexicon::parse`] and [`Lexicon::extend`] where you have it.
+    /// The default Spanish lexicon: AFINN-es ([`Lexicon::afinn_es`], about
+    /// 2,100 words and phrases of general public talk: "violencia",
+    /// "crisis", "ruina") under tertulia's own list of about 400 words of
+    /// customer and brand conversation (service, product, price, delivery,
+    /// trust, with their inflections), whose valences win where both have a
+    /// word. AFINN-es words that the Spanish rules read as negations,
+    /// boosters or contrasts ("no", "terriblemente") are left to the rules.
     pub fn spanish() -> Self {
+        let rules = crate::Rules::spanish();
+        let mut lexicon = Lexicon::afinn_es();
+        lexicon.entries.retain(|term, _| !rules.has_role(term));
+        lexicon.extend(&Lexicon::spanish_brand());
+        lexicon
+    }
+
+    /// tertulia's own Spanish list alone: about 400 words of customer and
+    /// brand conversation with their inflections, rated for it. Smaller and
+    /// more precise than [`Lexicon::spanish`], which it is part of, but
+    /// silent on much of general public talk.
+    pub fn spanish_brand() -> Self {
         let mut lexicon = Lexicon::new();
         for &(valence, words) in crate::spanish::LEXICON {
             for &word in words {
                 lexicon.entries.insert(word.to_owned(), valence);
             }
         }
+        lexicon
+    }
+
+    /// AFINN-es (Apache-2.0; Finn Årup Nielsen and the Technical University
+    /// of Denmark, as the R package tidytext ships it), shipped with this
+    /// crate: 2,131 Spanish words and phrases on VADER's scale (AFINN's
+    /// -5..5 × 0.8), each listed once with the mean of its machine
+    /// translations' valences. See `data/README.md` in this crate.
+    ///
+    /// ```
+    /// use tertulia_sentiment::Lexicon;
+    ///
+    /// let afinn = Lexicon::afinn_es();
+    /// assert_eq!(afinn.len(), 2_131);
+    /// assert_eq!(afinn.get("violencia"), Some(-2.4)); // -3 on AFINN's scale
+    /// ```
+    pub fn afinn_es() -> Self {
+        let (lexicon, _) = Lexicon::parse(AFINN_ES, Format::Afinn, "afinn-es.tsv")
+            .expect("the shipped AFINN-es parses");
         lexicon
     }
 

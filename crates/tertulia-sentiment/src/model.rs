@@ -616,8 +616,8 @@ impl LexiconModel {
     }
 
     /// Looks up the word `raw`, whose lower-case form is `lower` from
-    /// `start` to `end`, without the punctuation around it unless the
-    /// lexicon has it with (emoticons: ":)", ":-(").
+    /// `start` to `end`: as written when the lexicon has it so (emoticons:
+    /// ":)", ":-(", ":l"), else without the punctuation around it.
     #[inline(always)]
     fn token(
         &self,
@@ -631,19 +631,15 @@ impl LexiconModel {
         // the same bytes in the lower-case form.
         let inner = (start + lead, end - trail);
         let lookup = |(a, b): (usize, usize)| self.lookup(lower, a..b);
-        let inner_word = if inner.0 < inner.1 {
-            lookup(inner)
-        } else {
-            None
-        };
-        let (range, word) = if lead + trail == 0 || inner_word.is_some_and(|w| w.valence.is_some())
-        {
-            (inner, inner_word)
+        // The token as written first, when the lexicon has it so: ":l" is
+        // an emoticon (-1.7), not the word "l" (+2.0) with punctuation.
+        let (range, word) = if lead + trail == 0 {
+            (inner, lookup(inner))
         } else {
             match lookup((start, end)) {
                 Some(w) if w.valence.is_some() => ((start, end), Some(w)),
-                whole if inner.0 == inner.1 => ((start, end), whole),
-                _ => (inner, inner_word),
+                whole if inner.0 >= inner.1 => ((start, end), whole),
+                _ => (inner, lookup(inner)),
             }
         };
         let mut word = word.unwrap_or_default();
@@ -996,6 +992,26 @@ mod tests {
 
     fn c(model: &LexiconModel, text: &str) -> f64 {
         model.scores(text).compound.score()
+    }
+
+    #[test]
+    fn emoticons_written_with_letters_keep_their_sign() {
+        let en = LexiconModel::english();
+        for (emoticon, valence) in [(":l", -1.7), ("=l", -1.2), (":L", -1.7)] {
+            let s = en.scores(emoticon);
+            assert!(s.compound.score() < 0.0, "{emoticon}: {s:?}");
+            assert_eq!(s.words, 1, "{emoticon}");
+            let alone = en.scores(&format!("meh {emoticon}"));
+            assert!(
+                alone.compound.score() < 0.0,
+                "{emoticon}: {alone:?} (valence {valence})"
+            );
+        }
+        // A word with punctuation the lexicon does not list is the word.
+        assert!(en.scores("good!").compound.score() > 0.0);
+        assert!(en.scores("(good)").compound.score() > 0.0);
+        // VADER 3.3.2's lexicon as it is: "heart" is positive.
+        assert!(en.scores("heart").compound.score() > 0.5);
     }
 
     /// Values from vaderSentiment 3.3.2's own examples (its README), to

@@ -66,6 +66,14 @@ fn scored(list: &[&str], amount: f64) -> impl Iterator<Item = (String, f64)> {
 }
 
 impl Rules {
+    /// Whether the rules give `term` a role of its own: a negation, a
+    /// booster or dampener, or a contrast word.
+    pub fn has_role(&self, term: &str) -> bool {
+        self.negations.iter().any(|w| w == term)
+            || self.boosters.iter().any(|(w, _)| w == term)
+            || self.contrast.iter().any(|w| w == term)
+    }
+
     /// VADER's rules for English (Hutto and Gilbert, 2014; vaderSentiment 3.3.2).
     pub fn english() -> Self {
         let boosters = scored(

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Attempt, Notifiers};
-use crate::incident::Notification;
+use crate::incident::{Change, Notification};
 use crate::{Error, Result};
 
 /// When to try a failed delivery again, and when to stop.
@@ -18,6 +18,7 @@ use crate::{Error, Result};
 /// `Retry-After`. After `max_attempts` the delivery is set aside for a
 /// person ([`Outbox::failed`]); it is never dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Retry {
     /// The wait after the first failure.
     pub first_delay_seconds: u32,
@@ -108,19 +109,28 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (what, d) = match self {
             Outcome::Delivered(d) => ("delivered", d),
-            Outcome::Retrying(d) => ("retrying", d),
+            Outcome::Retrying(d) => ("not delivered yet:", d),
             Outcome::GaveUp(d) => ("gave up on", d),
+        };
+        let change = match d.notification.change {
+            Change::Trigger => "trigger",
+            Change::Acknowledge => "acknowledge",
+            Change::Resolve => "resolve",
         };
         write!(
             f,
-            "{what} {} to {} (incident #{}, {:?}, attempt {})",
-            d.id, d.notifier, d.notification.incident, d.notification.change, d.attempts
+            "{what} {} to {} (incident #{}, {change}, attempt {})",
+            d.id, d.notifier, d.notification.incident, d.attempts
         )?;
-        if let Outcome::Retrying(d) = self {
-            write!(f, ", next at {}", d.due.to_rfc3339())?;
-        }
         if let Some(p) = &d.problem {
             write!(f, ": {p}")?;
+        }
+        if let Outcome::Retrying(d) = self {
+            write!(
+                f,
+                "; trying again at {}",
+                d.due.format("%Y-%m-%d %H:%M:%S UTC")
+            )?;
         }
         Ok(())
     }
@@ -278,13 +288,28 @@ impl Outbox {
                         // Any other error is the notifier's own trouble: try again.
                         _ => (true, None),
                     };
-                    d.problem = Some(e.to_string());
+                    // The notifier is named by the delivery already.
+                    let problem = match &e {
+                        Error::Delivery { problem, .. } => problem.clone(),
+                        other => other.to_string(),
+                    };
                     if retryable && d.attempts < self.retry.max_attempts {
                         let backoff = self.retry.backoff(&d.id, d.attempts);
                         d.due = now + wait.map_or(backoff, |w| w.max(backoff));
+                        d.problem = Some(problem);
                         Outcome::Retrying(d.clone())
                     } else {
                         d.due = now;
+                        d.problem = Some(if retryable {
+                            format!(
+                                "{problem}; that was the last of {} attempts",
+                                self.retry.max_attempts
+                            )
+                        } else {
+                            format!(
+                                "{problem}; the receiver refused it, so it is not retried: fix the notifier's settings"
+                            )
+                        });
                         gone[i] = true;
                         self.failed.push(d.clone());
                         Outcome::GaveUp(d.clone())
