@@ -71,6 +71,7 @@ mod backtest;
 mod error;
 mod model;
 mod planner;
+mod recurrence;
 mod slot;
 
 pub use audience::{Activity, AudiencePlan, AudienceSlot, AudienceSlots, plan_for_audiences};
@@ -84,4 +85,5 @@ pub use planner::{
     Assignment, Channel, Constraints, DatedBlackout, Draft, Evergreen, Plan, Planner, QuietHours,
     Recurring, Unplaced, WeeklyWindow,
 };
+pub use recurrence::{LocalTime, Recurrence};
 pub use slot::{Slot, SlotWidth};
