@@ -658,6 +658,7 @@ impl Connector for Bluesky {
             Capability::AltText,
             Capability::Delete,
             Capability::IdempotentPublish,
+            Capability::FindPublished,
         ]);
         if self.appview.is_some() {
             base.with(Capability::Mentions)
@@ -817,6 +818,23 @@ impl Connector for Bluesky {
             .map(|r| mention_of(&json!({"uri": r["post"]["uri"], "author": r["post"]["author"], "record": r["post"]["record"], "reason": "reply"}), nsid))
             .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, next: None })
+    }
+
+    /// Each part's record is named by the request's key, so finding what
+    /// went out is reading those records from the PDS.
+    async fn find_published(&self, request: &PublishRequest) -> Result<Vec<PostRef>> {
+        let session = self.session().await?;
+        let mut found = Vec::new();
+        for i in 0..request.parts.len() {
+            match self
+                .get_post(&session.did, &record_key(&request.idempotency_key, i))
+                .await?
+            {
+                Some(post) => found.push(post),
+                None => break,
+            }
+        }
+        Ok(found)
     }
 
     async fn post_metrics(&self, post: &PostRef) -> Result<PostMetrics> {

@@ -306,6 +306,34 @@ impl<C: Connector + ?Sized> Suite<'_, C> {
                 format!("one key published {first:?} then {second:?}"),
             ));
         }
+        if self.has(Capability::FindPublished) {
+            let request = PublishRequest::text(self.key(CHECK, "twice")?, &text);
+            let found = self
+                .c
+                .find_published(&request)
+                .await
+                .map_err(|e| fail(CHECK, format!("find_published failed: {e}")))?;
+            let ids = |p: &[PostRef]| p.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+            if ids(&found) != ids(&first.posts) {
+                return Err(fail(
+                    CHECK,
+                    format!(
+                        "find_published found {found:?}, not what was published, {:?}",
+                        first.posts
+                    ),
+                ));
+            }
+            let never = PublishRequest::text(self.key(CHECK, "never")?, &text);
+            match self.c.find_published(&never).await {
+                Ok(found) if found.is_empty() => {}
+                other => {
+                    return Err(fail(
+                        CHECK,
+                        format!("find_published of a key never published gave {other:?}"),
+                    ));
+                }
+            }
+        }
         self.cleanup(CHECK, &first.posts).await?;
         self.passed(CHECK);
         Ok(())
@@ -453,6 +481,13 @@ impl<C: Connector + ?Sized> Suite<'_, C> {
             refuses(
                 Capability::AccountMetrics,
                 self.c.account_metrics().await.map(drop),
+            )?;
+        }
+        if lacks(Capability::FindPublished) {
+            let request = PublishRequest::text(self.key(CHECK, "find")?, "never published");
+            refuses(
+                Capability::FindPublished,
+                self.c.find_published(&request).await.map(drop),
             )?;
         }
         if lacks(Capability::HideReply) {

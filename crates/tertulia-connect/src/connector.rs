@@ -99,6 +99,18 @@ pub trait Connector: Send + Sync + Debug {
         })
     }
 
+    /// The posts of `request` that are on the platform, in order, found by
+    /// reading the account (not by publishing): all of them when it went
+    /// out, none when it did not, the first few of a thread cut short. This
+    /// is how an outcome that could not be known is checked before anything
+    /// is sent again.
+    async fn find_published(&self, request: &PublishRequest) -> Result<Vec<PostRef>> {
+        let _ = request;
+        Err(Error::Unsupported {
+            capability: Capability::FindPublished,
+        })
+    }
+
     /// Hides (or shows again) a reply under one of the account's posts.
     async fn hide_reply(&self, reply: &PostRef, hidden: bool) -> Result<()> {
         let _ = (reply, hidden);
@@ -126,6 +138,7 @@ macro_rules! forward {
             async fn post_metrics(&self, p: &PostRef) -> Result<PostMetrics> { (**self).post_metrics(p).await }
             async fn account_metrics(&self) -> Result<AccountMetrics> { (**self).account_metrics().await }
             async fn hide_reply(&self, r: &PostRef, h: bool) -> Result<()> { (**self).hide_reply(r, h).await }
+            async fn find_published(&self, r: &PublishRequest) -> Result<Vec<PostRef>> { (**self).find_published(r).await }
         }
     )*};
 }

@@ -283,6 +283,18 @@ impl Connector for MemoryConnector {
         self.limits
     }
 
+    async fn find_published(&self, request: &PublishRequest) -> Result<Vec<PostRef>> {
+        self.call(Operation::FindPublished, Capability::FindPublished)?;
+        let s = self.state();
+        let mut found = s
+            .by_key
+            .get(&request.idempotency_key)
+            .cloned()
+            .unwrap_or_default();
+        found.truncate(request.parts.len());
+        Ok(found)
+    }
+
     async fn publish(&self, request: &PublishRequest) -> Result<Published> {
         let fault = self.call(Operation::Publish, Capability::Publish)?;
         validate(request, self.capabilities, &self.limits)?;

@@ -38,11 +38,14 @@ pub enum Capability {
     /// Publishing twice with one idempotency key makes one post: a retried
     /// publish is safe.
     IdempotentPublish,
+    /// Find what a publish made by reading the account: whether a publish
+    /// whose answer was lost reached the platform.
+    FindPublished,
 }
 
 impl Capability {
     /// Every capability, in order.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::Publish,
         Capability::Thread,
         Capability::Media,
@@ -55,6 +58,7 @@ impl Capability {
         Capability::PostMetrics,
         Capability::AccountMetrics,
         Capability::IdempotentPublish,
+        Capability::FindPublished,
     ];
 
     fn bit(self) -> u32 {
@@ -80,6 +84,8 @@ pub enum Operation {
     AccountMetrics,
     /// [`Connector::hide_reply`](crate::Connector::hide_reply).
     HideReply,
+    /// [`Connector::find_published`](crate::Connector::find_published).
+    FindPublished,
 }
 
 /// The set of things a connector can do.

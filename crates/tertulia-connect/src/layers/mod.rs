@@ -113,6 +113,11 @@ macro_rules! around_connector {
                 self.around(Operation::HideReply, &d, self.inner.hide_reply(r, h))
                     .await
             }
+            async fn find_published(&self, r: &PublishRequest) -> Result<Vec<PostRef>> {
+                let d = || format!("{r:?}");
+                self.around(Operation::FindPublished, &d, self.inner.find_published(r))
+                    .await
+            }
         }
     };
 }
@@ -359,5 +364,8 @@ impl<C: Connector> Connector for DryRun<C> {
     }
     async fn hide_reply(&self, _: &PostRef, _: bool) -> Result<()> {
         self.inner.capabilities().require(Capability::HideReply)
+    }
+    async fn find_published(&self, r: &PublishRequest) -> Result<Vec<PostRef>> {
+        self.inner.find_published(r).await
     }
 }

@@ -176,4 +176,8 @@ impl<C: Connector> Connector for Retry<C> {
         self.run(Operation::HideReply, || self.inner.hide_reply(r, h))
             .await
     }
+    async fn find_published(&self, r: &PublishRequest) -> Result<Vec<PostRef>> {
+        self.run(Operation::FindPublished, || self.inner.find_published(r))
+            .await
+    }
 }
