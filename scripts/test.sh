@@ -57,4 +57,38 @@ fi
 export TERTULIA_PDS_URL="http://127.0.0.1:$pds_port"
 echo "== test PDS on $TERTULIA_PDS_URL"
 
+# The store's and worker's tests run on SQLite and on a real PostgreSQL: the
+# one TERTULIA_POSTGRES_URL names, or a private one started here (initdb into
+# a temporary folder, listening on 127.0.0.1 on a free port, as a user other
+# than root, stopped when the tests end).
+if [ -z "${TERTULIA_POSTGRES_URL:-}" ]; then
+    pg_bin=""
+    for d in "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")" /usr/lib/postgresql/*/bin; do
+        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then pg_bin=$d; break; fi
+    done
+    if [ -z "$pg_bin" ]; then
+        echo "scripts/test.sh: PostgreSQL 13 or newer is needed for the store tests (Debian: apt-get install postgresql), or set TERTULIA_POSTGRES_URL" >&2
+        exit 1
+    fi
+    pg_dir=$(mktemp -d)
+    pg_port=$(free_port)
+    as_pg() { "$@"; }
+    if [ "$(id -u)" = 0 ]; then
+        # PostgreSQL refuses to run as root.
+        pg_user=$(id -un postgres 2>/dev/null || echo nobody)
+        chown "$pg_user" "$pg_dir"
+        as_pg() { runuser -u "$pg_user" -- "$@"; }
+    fi
+    as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U tertulia --auth=trust -E UTF8 >"$pg_dir/initdb.log" 2>&1 \
+        || { echo "scripts/test.sh: initdb failed:" >&2; cat "$pg_dir/initdb.log" >&2; exit 1; }
+    as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+        -o "-h 127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=200 -c fsync=on" start >/dev/null \
+        || { echo "scripts/test.sh: PostgreSQL did not start:" >&2; cat "$pg_dir/server.log" >&2; exit 1; }
+    trap 'kill "$pds_pid" 2>/dev/null || true; wait "$pds_pid" 2>/dev/null || true; rm -f "$pds_log"; as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
+    export TERTULIA_POSTGRES_URL="postgres://tertulia@127.0.0.1:$pg_port/postgres"
+fi
+# Here the PostgreSQL tests must run, never skip.
+export TERTULIA_REQUIRE_POSTGRES=1
+echo "== PostgreSQL at ${TERTULIA_POSTGRES_URL%%\?*}"
+
 cargo test --workspace --all-features

@@ -95,6 +95,57 @@ impl SessionStore for MemorySessions {
     }
 }
 
+/// Sessions kept in a file, so a worker that runs every minute from cron,
+/// or restarts after a crash, goes on with its session instead of logging
+/// in again (a PDS limits logins: about 30 in 5 minutes per account). The
+/// file holds tokens: it is written only by its owner (mode 0600 on Unix),
+/// atomically, and a file that cannot be read is treated as no session.
+#[derive(Debug, Clone)]
+pub struct FileSessions {
+    path: std::path::PathBuf,
+}
+
+impl FileSessions {
+    /// Sessions in the file at `path` (its folder is made if missing).
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        FileSessions { path: path.into() }
+    }
+
+    fn write(&self, session: Option<&Session>) -> std::io::Result<()> {
+        let Some(session) = session else {
+            return match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = self
+            .path
+            .with_extension(format!("tmp{}", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
+        std::io::Write::write_all(&mut f, serde_json::to_string(session)?.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
+impl SessionStore for FileSessions {
+    fn load(&self) -> Option<Session> {
+        let text = std::fs::read_to_string(&self.path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+    fn save(&self, session: Option<&Session>) {
+        // A session that cannot be kept costs a login next time, no more.
+        let _ = self.write(session);
+    }
+}
+
 /// A Bluesky account on its PDS.
 #[derive(Debug, Clone)]
 pub struct Bluesky {

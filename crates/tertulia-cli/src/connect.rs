@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use tertulia_bluesky::Bluesky;
+use tertulia_bluesky::{Bluesky, FileSessions};
 use tertulia_connect::layers::{DryRun, Retry};
 use tertulia_connect::{Connector, ConnectorExt, IdempotencyKey, Media, Part, PublishRequest};
 use tertulia_core::Secret;
@@ -123,7 +123,7 @@ fn connect_error(e: tertulia_connect::Error) -> CliError {
 /// The connector for `platform`; `offline` builds it without credentials,
 /// for a dry run (it may still read a Mastodon server's public limits).
 /// Returns which limits it checks against, in words, for a dry run to say.
-async fn connector(
+pub(crate) async fn connector(
     platform: PlatformArg,
     file: Option<&PathBuf>,
     offline: bool,
@@ -154,9 +154,20 @@ async fn connector(
             };
             // Reading goes through the AppView the PDS proxies to, as a
             // Bluesky PDS does; publishing needs none.
-            let b = Bluesky::new(&pds, identifier, password)
+            let mut b = Bluesky::new(&pds, identifier.clone(), password)
                 .map_err(connect_error)?
                 .with_appview();
+            if !offline && let Some(dir) = state_dir() {
+                // One file per server and account: a worker run from cron
+                // goes on with its session instead of logging in each time.
+                let name = content_key(
+                    PlatformArg::Bluesky,
+                    &[Part::from(format!("{pds} {identifier}"))],
+                );
+                b = b.with_session_store(Arc::new(FileSessions::new(
+                    dir.join(format!("bluesky-{name}.json")),
+                )));
+            }
             let limits = format!("Bluesky's limits: {}", b.limits());
             (Arc::new(b), limits)
         }
@@ -206,7 +217,7 @@ async fn connector(
     })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -219,42 +230,7 @@ pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
             "several --text make a thread: add --thread".into(),
         ));
     }
-    if args.image.len() != args.alt.len() {
-        return Err(CliError::Usage(format!(
-            "{} --image and {} --alt: give each image its alt text",
-            args.image.len(),
-            args.alt.len()
-        )));
-    }
-    let mut media = Vec::new();
-    for (path, alt) in args.image.iter().zip(&args.alt) {
-        let bytes = std::fs::read(path).map_err(|source| CliError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let mime = match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("png") => "image/png",
-            Some("jpg" | "jpeg") => "image/jpeg",
-            Some("gif") => "image/gif",
-            Some("webp") => "image/webp",
-            _ => {
-                return Err(CliError::Usage(format!(
-                    "{}: only .png, .jpg, .gif and .webp images",
-                    path.display()
-                )));
-            }
-        };
-        media.push(Media {
-            bytes,
-            mime: mime.into(),
-            alt_text: Some(alt.clone()),
-        });
-    }
+    let media = read_media(&args.image, &args.alt)?;
     let mut parts: Vec<Part> = args.text.iter().map(|t| Part::from(t.as_str())).collect();
     parts[0].media = media;
     let key = match &args.key {
@@ -297,6 +273,62 @@ pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
         }
         Ok(())
     })
+}
+
+/// The images at `images` with their alt texts, each checked to be the
+/// image its name says.
+pub(crate) fn read_media(images: &[PathBuf], alts: &[String]) -> Result<Vec<Media>, CliError> {
+    if images.len() != alts.len() {
+        return Err(CliError::Usage(format!(
+            "{} --image and {} --alt: give each image its alt text",
+            images.len(),
+            alts.len()
+        )));
+    }
+    let mut media = Vec::new();
+    for (path, alt) in images.iter().zip(alts) {
+        let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mime = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("png") => "image/png",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("gif") => "image/gif",
+            Some("webp") => "image/webp",
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "{}: only .png, .jpg, .gif and .webp images",
+                    path.display()
+                )));
+            }
+        };
+        media.push(Media {
+            bytes,
+            mime: mime.into(),
+            alt_text: Some(alt.clone()),
+        });
+    }
+    Ok(media)
+}
+
+/// Where tertulia keeps what it must remember between runs and that is not
+/// the store's (login sessions): TERTULIA_STATE_DIR, else
+/// $XDG_STATE_HOME/tertulia, else ~/.local/state/tertulia.
+fn state_dir() -> Option<PathBuf> {
+    let var = |v: &str| {
+        std::env::var_os(v)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    };
+    var("TERTULIA_STATE_DIR")
+        .or_else(|| var("XDG_STATE_HOME").map(|d| d.join("tertulia")))
+        .or_else(|| var("HOME").map(|h| h.join(".local/state/tertulia")))
 }
 
 /// A key from the platform and the content: the same post, the same key.

@@ -12,6 +12,7 @@ mod kpi;
 mod moderate;
 mod notify;
 mod output;
+mod queue;
 mod schedule;
 mod simulate;
 
@@ -49,6 +50,12 @@ enum Command {
     Post(connect::PostArgs),
     /// Print the account's newest mentions on Bluesky or Mastodon as JSON Lines, oldest first.
     Mentions(connect::MentionsArgs),
+    /// The accounts posts go to: add and list channels in the store.
+    Channels(queue::ChannelsArgs),
+    /// The publishing queue: add posts for their time, approve, list, show, cancel, retry.
+    Queue(queue::QueueArgs),
+    /// Run the worker: publish what is due, exactly once, and read back its metrics.
+    Run(queue::RunArgs),
 }
 
 /// What can go wrong after the arguments are read.
@@ -114,6 +121,9 @@ fn main() -> ExitCode {
         Command::Crisis(args) => crisis::run(&args),
         Command::Post(args) => connect::post(&args),
         Command::Mentions(args) => connect::mentions(&args),
+        Command::Channels(args) => queue::channels(&args),
+        Command::Queue(args) => queue::queue(&args),
+        Command::Run(args) => queue::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

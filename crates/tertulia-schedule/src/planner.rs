@@ -355,6 +355,7 @@ pub struct Planner {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     models: BTreeMap<String, BestTimes>,
+    booked: BTreeMap<String, Vec<DateTime<Utc>>>,
 }
 
 impl Planner {
@@ -398,7 +399,27 @@ impl Planner {
             start,
             end: start + TimeDelta::days(i64::from(days)),
             models: BTreeMap::new(),
+            booked: BTreeMap::new(),
         })
+    }
+
+    /// Counts posts already on the calendar (channel, time): hand-timed
+    /// posts in a store's queue, so that planned and hand-timed posts share
+    /// the quotas and gaps.
+    pub fn with_booked(
+        mut self,
+        booked: impl IntoIterator<Item = (String, DateTime<Utc>)>,
+    ) -> Result<Self> {
+        for (channel, at) in booked {
+            if !self.channels.iter().any(|c| c.id == channel) {
+                return Err(Error::UnknownChannel {
+                    draft: "(booked)".into(),
+                    channel,
+                });
+            }
+            self.booked.entry(channel).or_default().push(at);
+        }
+        Ok(self)
     }
 
     /// Uses `model` to score the candidate times of `channel`.
@@ -451,11 +472,19 @@ impl Planner {
         // A slot skipped by DST lands on the next one: keep one of each.
         candidates.sort_by_key(|c| c.at);
         candidates.dedup_by_key(|c| c.at);
+        let mut placed = BTreeSet::new();
+        let mut per_day: BTreeMap<NaiveDate, u32> = BTreeMap::new();
+        for at in self.booked.get(&channel.id).into_iter().flatten() {
+            placed.insert(*at);
+            *per_day
+                .entry(at.with_timezone(&zone).date_naive())
+                .or_default() += 1;
+        }
         ChannelState {
             channel: channel.clone(),
             candidates,
-            placed: BTreeSet::new(),
-            per_day: BTreeMap::new(),
+            placed,
+            per_day,
         }
     }
 

@@ -331,6 +331,8 @@ pub struct Target {
 /// One change in the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// The post.
+    pub post: i64,
     /// When.
     pub at: DateTime<Utc>,
     /// Who: a person's name, or `worker:ID`.
@@ -351,8 +353,9 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}",
+            "{} post {} {}",
             self.at.format("%Y-%m-%d %H:%M:%S UTC"),
+            self.post,
             self.actor
         )?;
         if let Some(c) = &self.channel {
@@ -745,6 +748,7 @@ impl Store {
         .await
         .map_err(|e| self.db.err(e))?;
         Ok(Event {
+            post,
             at,
             actor: actor.to_owned(),
             target,
@@ -925,6 +929,7 @@ impl Store {
             .map(|r| {
                 let e = |e| self.db.err(e);
                 Ok(Event {
+                    post: id,
                     at: instant(r.try_get(0).map_err(e)?),
                     actor: r.try_get(1).map_err(e)?,
                     target: r.try_get(2).map_err(e)?,

@@ -124,6 +124,10 @@ pub struct Options {
     pub horizon: TimeDelta,
     /// The pause between passes in [`Worker::run`]; default 5 seconds.
     pub tick: Duration,
+    /// For fault tests: a pause after the platform answers and before the
+    /// outcome is recorded, which widens the window a crash can fall in;
+    /// default none.
+    pub pause_after_publish: Duration,
 }
 
 impl Options {
@@ -145,6 +149,7 @@ impl Options {
             ],
             horizon: TimeDelta::days(7),
             tick: Duration::from_secs(5),
+            pause_after_publish: Duration::ZERO,
         }
     }
 
@@ -389,6 +394,9 @@ impl Worker {
             return Ok((event, Handled::Released));
         }
         let outcome = self.attempt(&claim).await;
+        if !self.options.pause_after_publish.is_zero() {
+            tokio::time::sleep(self.options.pause_after_publish).await;
+        }
         let kind = match &outcome {
             Outcome::Published(_) => Kind::Published,
             Outcome::RetryAt { .. } => Kind::Retrying,
