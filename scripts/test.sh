@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "scripts/test.sh: cargo is not installed; install Rust 1.89 or newer from https://rustup.rs" >&2
+    echo "scripts/test.sh: cargo is not installed; install Rust 1.94 or newer from https://rustup.rs" >&2
     exit 1
 fi
 

@@ -18,6 +18,8 @@
 //! | [`moderation`] | `tertulia-moderation` | the moderation rules engine |
 //! | [`sentiment`] | `tertulia-sentiment` | lexicon sentiment for English and Spanish |
 //! | [`crisis`] | `tertulia-crisis` | crisis detection, incidents, escalation and notifiers |
+//! | [`store`] | `tertulia-store` | durable state on SQLite or PostgreSQL: the publishing queue, its audit trail, metric snapshots |
+//! | [`worker`] | `tertulia-worker` | publishes the stored calendar at its time, exactly once, and reads back metrics |
 //!
 //! ```
 //! # #[cfg(feature = "sim")] {
@@ -50,6 +52,10 @@ pub use tertulia_schedule as schedule;
 pub use tertulia_sentiment as sentiment;
 #[cfg(feature = "sim")]
 pub use tertulia_sim as sim;
+#[cfg(feature = "store")]
+pub use tertulia_store as store;
+#[cfg(feature = "worker")]
+pub use tertulia_worker as worker;
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]

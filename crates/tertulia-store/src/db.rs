@@ -70,11 +70,13 @@ impl Db {
                         // a commit survives a killed process; a power cut
                         // may lose the last ones, which idempotent publishing
                         // then repeats harmlessly (DESIGN.md).
-                        conn.execute(
-                            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                             PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
+                        for pragma in [
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
                     }
                     Ok(())
                 })

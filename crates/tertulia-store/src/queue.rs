@@ -734,20 +734,7 @@ impl Store {
         to: &str,
         why: &str,
     ) -> Result<Event> {
-        sqlx::query(
-            "INSERT INTO events (post_id, target_id, at, actor, from_state, to_state, why) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(post)
-        .bind(target)
-        .bind(micros(at))
-        .bind(actor.to_owned())
-        .bind(from.map(str::to_owned))
-        .bind(to.to_owned())
-        .bind(why.to_owned())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| self.db.err(e))?;
-        Ok(Event {
+        let event = Event {
             post,
             at,
             actor: actor.to_owned(),
@@ -756,7 +743,51 @@ impl Store {
             from: from.map(str::to_owned),
             to: to.to_owned(),
             why: why.to_owned(),
-        })
+        };
+        self.insert_events(tx, std::slice::from_ref(&event)).await?;
+        Ok(event)
+    }
+
+    /// Writes `events` to the audit trail, many to a statement.
+    pub(crate) async fn insert_events(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        events: &[Event],
+    ) -> Result<()> {
+        for chunk in events.chunks(200) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = 7 * i;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6,
+                        n + 7
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO events (post_id, target_id, at, actor, from_state, to_state, why) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.post)
+                    .bind(e.target)
+                    .bind(micros(e.at))
+                    .bind(e.actor.clone())
+                    .bind(e.from.clone())
+                    .bind(e.to.clone())
+                    .bind(e.why.clone());
+            }
+            q.execute(&mut **tx).await.map_err(|e| self.db.err(e))?;
+        }
+        Ok(())
     }
 
     /// The post `id` with its targets.
@@ -1402,20 +1433,22 @@ impl Store {
                 _ if r.attempts > 1 => format!("sending, try {}", r.attempts),
                 _ => "sending".to_owned(),
             };
-            let event = self
-                .event(
-                    &mut tx,
-                    r.post,
-                    Some(r.target),
-                    now,
-                    worker,
-                    Some(&r.from),
-                    "publishing",
-                    &why,
-                )
-                .await?;
-            events.insert(r.target, event);
+            events.insert(
+                r.target,
+                Event {
+                    post: r.post,
+                    at: now,
+                    actor: worker.to_owned(),
+                    target: Some(r.target),
+                    channel: None,
+                    from: Some(r.from.clone()),
+                    to: "publishing".to_owned(),
+                    why,
+                },
+            );
         }
+        let all: Vec<Event> = events.values().cloned().collect();
+        self.insert_events(&mut tx, &all).await?;
         tx.commit().await.map_err(|e| self.db.err(e))?;
 
         let posts: Vec<String> = raws.iter().map(|r| r.post.to_string()).collect();
@@ -1491,121 +1524,200 @@ impl Store {
         now: DateTime<Utc>,
         ages: &[TimeDelta],
     ) -> Result<Recorded> {
-        let (state, error, retry_safe, published, next, why) = match outcome {
-            Outcome::Published(p) => (
-                TargetState::Published,
-                None,
-                None,
-                Some(serde_json::to_string(p).expect("published serializes")),
-                None,
-                match (&claim.kind, p.repeated) {
-                    (ClaimKind::Check, _) => format!("found on the account: {}", refs(p)),
-                    (_, true) => format!(
-                        "the platform already had it under the same key, so it was not sent twice: {}",
-                        refs(p)
-                    ),
-                    _ => format!("published: {}", refs(p)),
-                },
-            ),
-            Outcome::RetryAt { at, error } => (
-                TargetState::Scheduled,
-                Some(error.clone()),
-                None,
-                None,
-                Some(*at),
-                format!(
-                    "{error}; trying again at {}",
-                    at.format("%Y-%m-%d %H:%M:%S UTC")
-                ),
-            ),
-            Outcome::Failed { error, retry_safe } => (
-                TargetState::Failed,
-                Some(error.clone()),
-                Some(*retry_safe),
-                None,
-                None,
-                format!(
-                    "{error}; {}",
-                    if *retry_safe {
-                        "nothing reached the platform, so a retry is safe"
-                    } else {
-                        "look at the account before a retry"
-                    }
-                ),
-            ),
-            Outcome::Unknown { error, check_at } => (
-                TargetState::OutcomeUnknown,
-                Some(error.clone()),
-                Some(false),
-                None,
-                *check_at,
-                match check_at {
-                    Some(at) => format!(
-                        "{error}; it may be on the platform: the account is read at {} before anything is sent again",
-                        at.format("%H:%M:%S UTC")
-                    ),
-                    None => format!(
-                        "{error}; it may be on the platform and this connector cannot tell: look at the account, then `tertulia queue retry {} --force` or cancel it",
-                        claim.post
-                    ),
-                },
-            ),
-        };
+        let mut r = self
+            .record_many(worker, &[(claim, outcome)], now, ages)
+            .await?;
+        Ok(r.pop().expect("one outcome, one record"))
+    }
+
+    /// Records several outcomes in one transaction: what a worker does with
+    /// the answers that came in together, so the store's cost is paid once
+    /// for all of them. A crash before the commit loses none of the posts:
+    /// their targets are taken over when the lease ends and sent again under
+    /// the same keys.
+    pub async fn record_many(
+        &self,
+        worker: &str,
+        outcomes: &[(&Claim, &Outcome)],
+        now: DateTime<Utc>,
+        ages: &[TimeDelta],
+    ) -> Result<Vec<Recorded>> {
         let mut tx = self.db.write().await?;
-        let changed = sqlx::query(
-            "UPDATE targets SET state = $1, lease_owner = NULL, lease_until = NULL, error = $2, retry_safe = $3, \
-             published = $4, published_at = $5, next_try_at = $6 \
-             WHERE id = $7 AND state = 'publishing' AND lease_owner = $8",
-        )
-        .bind(state.as_str().to_owned())
-        .bind(error)
-        .bind(retry_safe.map(i64::from))
-        .bind(published)
-        .bind(matches!(outcome, Outcome::Published(_)).then_some(micros(now)))
-        .bind(next.map(micros))
-        .bind(claim.target)
-        .bind(worker.to_owned())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| self.db.err(e))?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(Recorded {
-                state: None,
-                event: None,
+        let mut events = Vec::new();
+        let mut snapshots = Vec::new();
+        let mut out = Vec::with_capacity(outcomes.len());
+        struct Row<'a> {
+            claim: &'a Claim,
+            published_now: bool,
+            state: TargetState,
+            error: Option<String>,
+            retry_safe: Option<bool>,
+            published: Option<String>,
+            next: Option<DateTime<Utc>>,
+            why: String,
+        }
+        let mut rows = Vec::with_capacity(outcomes.len());
+        for &(claim, outcome) in outcomes {
+            let (state, error, retry_safe, published, next, why) = match outcome {
+                Outcome::Published(p) => (
+                    TargetState::Published,
+                    None,
+                    None,
+                    Some(serde_json::to_string(p).expect("published serializes")),
+                    None,
+                    match (&claim.kind, p.repeated) {
+                        (ClaimKind::Check, _) => format!("found on the account: {}", refs(p)),
+                        (_, true) => format!(
+                            "the platform already had it under the same key, so it was not sent twice: {}",
+                            refs(p)
+                        ),
+                        _ => format!("published: {}", refs(p)),
+                    },
+                ),
+                Outcome::RetryAt { at, error } => (
+                    TargetState::Scheduled,
+                    Some(error.clone()),
+                    None,
+                    None,
+                    Some(*at),
+                    format!(
+                        "{error}; trying again at {}",
+                        at.format("%Y-%m-%d %H:%M:%S UTC")
+                    ),
+                ),
+                Outcome::Failed { error, retry_safe } => (
+                    TargetState::Failed,
+                    Some(error.clone()),
+                    Some(*retry_safe),
+                    None,
+                    None,
+                    format!(
+                        "{error}; {}",
+                        if *retry_safe {
+                            "nothing reached the platform, so a retry is safe"
+                        } else {
+                            "look at the account before a retry"
+                        }
+                    ),
+                ),
+                Outcome::Unknown { error, check_at } => (
+                    TargetState::OutcomeUnknown,
+                    Some(error.clone()),
+                    Some(false),
+                    None,
+                    *check_at,
+                    match check_at {
+                        Some(at) => format!(
+                            "{error}; it may be on the platform: the account is read at {} before anything is sent again",
+                            at.format("%H:%M:%S UTC")
+                        ),
+                        None => format!(
+                            "{error}; it may be on the platform and this connector cannot tell: look at the account, then `tertulia queue retry {} --force` or cancel it",
+                            claim.post
+                        ),
+                    },
+                ),
+            };
+            rows.push(Row {
+                claim,
+                published_now: matches!(outcome, Outcome::Published(_)),
+                state,
+                error,
+                retry_safe,
+                published,
+                next,
+                why,
             });
         }
-        let mut event = self
-            .event(
-                &mut tx,
-                claim.post,
-                Some(claim.target),
-                now,
-                worker,
-                Some("publishing"),
-                state.as_str(),
-                &why,
-            )
-            .await?;
-        event.channel = Some(claim.channel.name.clone());
-        if matches!(outcome, Outcome::Published(_)) {
-            for age in ages {
-                sqlx::query(
-                    "INSERT INTO snapshots (target_id, age_seconds, due_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(claim.target)
-                .bind(age.num_seconds())
-                .bind(micros(now + *age))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| self.db.err(e))?;
+        // One statement for many targets: each changes only if this worker
+        // still holds it.
+        let mut changed = std::collections::BTreeSet::new();
+        for chunk in rows.chunks(100) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = 7 * i + 1;
+                    format!(
+                        "(CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT), \
+                         CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                        n,
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "UPDATE targets SET state = v.column2, lease_owner = NULL, lease_until = NULL, error = v.column3, \
+                 retry_safe = v.column4, published = v.column5, published_at = v.column6, next_try_at = v.column7 \
+                 FROM (VALUES {}) AS v WHERE targets.id = v.column1 AND targets.state = 'publishing' \
+                 AND targets.lease_owner = ${} RETURNING targets.id",
+                values.join(", "),
+                7 * chunk.len() + 1
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.claim.target)
+                    .bind(r.state.as_str().to_owned())
+                    .bind(r.error.clone())
+                    .bind(r.retry_safe.map(i64::from))
+                    .bind(r.published.clone())
+                    .bind(r.published_now.then_some(micros(now)))
+                    .bind(r.next.map(micros));
             }
+            q = q.bind(worker.to_owned());
+            changed.extend(q.fetch_all(&mut *tx).await.map_err(|e| self.db.err(e))?);
+        }
+        for r in rows {
+            if !changed.contains(&r.claim.target) {
+                out.push(Recorded {
+                    state: None,
+                    event: None,
+                });
+                continue;
+            }
+            let event = Event {
+                post: r.claim.post,
+                at: now,
+                actor: worker.to_owned(),
+                target: Some(r.claim.target),
+                channel: Some(r.claim.channel.name.clone()),
+                from: Some("publishing".to_owned()),
+                to: r.state.as_str().to_owned(),
+                why: r.why,
+            };
+            events.push(event.clone());
+            if r.published_now {
+                snapshots.extend(ages.iter().map(|age| (r.claim.target, *age)));
+            }
+            out.push(Recorded {
+                state: Some(r.state),
+                event: Some(event),
+            });
+        }
+        self.insert_events(&mut tx, &events).await?;
+        for chunk in snapshots.chunks(300) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO snapshots (target_id, age_seconds, due_at) VALUES {} ON CONFLICT DO NOTHING",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (target, age) in chunk {
+                q = q
+                    .bind(*target)
+                    .bind(age.num_seconds())
+                    .bind(micros(now + *age));
+            }
+            q.execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
         }
         tx.commit().await.map_err(|e| self.db.err(e))?;
-        Ok(Recorded {
-            state: Some(state),
-            event: Some(event),
-        })
+        Ok(out)
     }
 
     /// Gives back a claim untouched (a worker shutting down before sending):

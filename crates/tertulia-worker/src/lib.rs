@@ -63,10 +63,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tertulia_connect::{Capability, Connector, Error as ConnectError, Published};
 use tertulia_core::Clock;
-use tertulia_store::{Claim, ClaimKind, DueSnapshot, Event, Outcome, Store};
+use tertulia_store::{Claim, ClaimKind, DueSnapshot, Event, Outcome, Store, TargetState};
 use tokio::sync::Notify;
 
 /// What can stop the worker.
@@ -337,19 +337,38 @@ impl Worker {
             let mut results = futures_util::stream::iter(claims)
                 .map(|claim| self.handle(claim))
                 .buffer_unordered(self.options.concurrency);
-            while let Some(result) = results.next().await {
-                let (claim_event, recorded) = result?;
-                pass.events.push(claim_event);
-                match recorded {
-                    Handled::Recorded(event, outcome) => {
-                        match outcome {
-                            Kind::Published => pass.published += 1,
-                            Kind::Failed => pass.failed += 1,
-                            Kind::Retrying => pass.retrying += 1,
-                        }
-                        pass.events.extend(event);
+            // Answers that came in together are recorded in one transaction.
+            while let Some(first) = results.next().await {
+                let mut ready = vec![first?];
+                while let Some(Some(more)) = results.next().now_or_never() {
+                    ready.push(more?);
+                }
+                pass.events
+                    .extend(ready.iter().map(|(c, _)| c.event.clone()));
+                let answered: Vec<(&Claim, &Outcome)> = ready
+                    .iter()
+                    .filter_map(|(c, o)| o.as_ref().map(|o| (c, o)))
+                    .collect();
+                pass.released += ready.len() - answered.len();
+                let now = self.clock.now();
+                let recorded = self
+                    .patiently(|| {
+                        self.store.record_many(
+                            &self.options.id,
+                            &answered,
+                            now,
+                            &self.options.metric_ages,
+                        )
+                    })
+                    .await?;
+                for r in recorded {
+                    match r.state {
+                        Some(TargetState::Published) => pass.published += 1,
+                        Some(TargetState::Scheduled) => pass.retrying += 1,
+                        Some(_) => pass.failed += 1,
+                        None => {}
                     }
-                    Handled::Released => pass.released += 1,
+                    pass.events.extend(r.event);
                 }
             }
         }
@@ -386,35 +405,19 @@ impl Worker {
         Ok(())
     }
 
-    async fn handle(&self, claim: Claim) -> Result<(Event, Handled)> {
-        let event = claim.event.clone();
+    /// Sends one claim: its outcome, or `None` when the worker is stopping
+    /// and gave it back unsent.
+    async fn handle(&self, claim: Claim) -> Result<(Claim, Option<Outcome>)> {
         if self.stopper.is_stopped() {
             let now = self.clock.now();
             self.store.release(&self.options.id, &claim, now).await?;
-            return Ok((event, Handled::Released));
+            return Ok((claim, None));
         }
         let outcome = self.attempt(&claim).await;
         if !self.options.pause_after_publish.is_zero() {
             tokio::time::sleep(self.options.pause_after_publish).await;
         }
-        let kind = match &outcome {
-            Outcome::Published(_) => Kind::Published,
-            Outcome::RetryAt { .. } => Kind::Retrying,
-            _ => Kind::Failed,
-        };
-        let now = self.clock.now();
-        let recorded = self
-            .patiently(|| {
-                self.store.record(
-                    &self.options.id,
-                    &claim,
-                    &outcome,
-                    now,
-                    &self.options.metric_ages,
-                )
-            })
-            .await?;
-        Ok((event, Handled::Recorded(recorded.event, kind)))
+        Ok((claim, Some(outcome)))
     }
 
     /// Runs a store call again while the store is briefly unavailable, so
@@ -588,15 +591,4 @@ impl Worker {
             Err(e) => Some(Err(e.to_string())),
         }
     }
-}
-
-enum Kind {
-    Published,
-    Failed,
-    Retrying,
-}
-
-enum Handled {
-    Recorded(Option<Event>, Kind),
-    Released,
 }
