@@ -86,6 +86,9 @@ if [ -z "${TERTULIA_POSTGRES_URL:-}" ]; then
         || { echo "scripts/test.sh: PostgreSQL did not start:" >&2; cat "$pg_dir/server.log" >&2; exit 1; }
     trap 'kill "$pds_pid" 2>/dev/null || true; wait "$pds_pid" 2>/dev/null || true; rm -f "$pds_log"; as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
     export TERTULIA_POSTGRES_URL="postgres://tertulia@127.0.0.1:$pg_port/postgres"
+    # The test that stops and restarts a server starts its own with these.
+    export TERTULIA_PG_BIN="$pg_bin"
+    if [ "$(id -u)" = 0 ]; then export TERTULIA_PG_USER="$pg_user"; fi
 fi
 # Here the PostgreSQL tests must run, never skip.
 export TERTULIA_REQUIRE_POSTGRES=1

@@ -25,8 +25,17 @@ use crate::output::{count, plural, print_json, print_text, table, warn};
 /// The zone its local times are read in is each command's own option.
 #[derive(Debug, Args)]
 pub(crate) struct Input {
-    /// The export to read: a Facebook Insights CSV, tertulia CSV or JSON Lines of posts.
-    pub file: PathBuf,
+    /// The export to read: a Facebook Insights CSV, tertulia CSV or JSON Lines of posts (or
+    /// none, with --db).
+    #[arg(required_unless_present = "db")]
+    pub file: Option<PathBuf>,
+    /// Read what the publishing queue published instead of a file: the store (a SQLite file, or
+    /// postgres://...), with each post's latest metric snapshot.
+    #[arg(long, conflicts_with_all = ["format", "weekday_one", "date_order"])]
+    pub db: Option<String>,
+    /// With --db: only this channel's posts.
+    #[arg(long, requires = "db")]
+    pub channel: Option<String>,
     /// The file's format (default: guessed from its extension and header).
     #[arg(long, value_parser = choice::<Format>(["facebook-insights", "csv", "jsonl"]))]
     pub format: Option<Format>,
@@ -48,18 +57,24 @@ impl Input {
     /// times in `zone`. Rows skipped, posts dated in the future and columns
     /// that look misspelt are said on standard error.
     pub fn read(&self, zone: Tz) -> Result<import::Import, CliError> {
+        let (Some(path), None) = (&self.file, &self.db) else {
+            return match &self.db {
+                Some(db) => self.read_store(db),
+                None => Err(CliError::Usage("give a FILE to read, or --db".into())),
+            };
+        };
         let read_error = |source| CliError::Read {
-            path: self.file.clone(),
+            path: path.clone(),
             source,
         };
-        let file = File::open(&self.file).map_err(read_error)?;
+        let file = File::open(path).map_err(read_error)?;
         let mut input = BufReader::new(file);
         let format = match self.format {
             Some(f) => f,
             None => {
                 let first = input.fill_buf().map_err(read_error)?;
                 let first = String::from_utf8_lossy(first);
-                let ext = self.file.extension().and_then(|e| e.to_str());
+                let ext = path.extension().and_then(|e| e.to_str());
                 Format::guess(ext, first.lines().next().unwrap_or(""))
             }
         };
@@ -70,7 +85,7 @@ impl Input {
             skip_bad_rows: self.skip_bad_rows,
         };
         let import = import::read(input, format, &options).map_err(|source| self.error(source))?;
-        let file = self.file.display();
+        let file = path.display();
         for s in &import.skipped {
             eprintln!("tertulia: {file}: skipped {}", s.problem);
         }
@@ -113,16 +128,62 @@ impl Input {
         Ok(import)
     }
 
+    /// What is read, for titles and errors: the file, or the store.
+    pub fn label(&self) -> PathBuf {
+        match &self.db {
+            Some(db) => PathBuf::from(match &self.channel {
+                Some(c) => format!("{db} (published on {c})"),
+                None => format!("{db} (published)"),
+            }),
+            None => self.file.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The queue's published history, as records.
+    fn read_store(&self, db: &str) -> Result<import::Import, CliError> {
+        let is_file = !db.contains("://") || db.starts_with("sqlite:");
+        let path = db
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        if is_file && !std::path::Path::new(path).exists() {
+            return Err(CliError::Usage(format!(
+                "{db}: there is no store there; give the --db that `tertulia run` uses"
+            )));
+        }
+        let store_error = |e: tertulia_store::Error| CliError::Usage(e.to_string());
+        let posts = crate::connect::runtime()?.block_on(async {
+            let store = tertulia_store::Store::open(db).await.map_err(store_error)?;
+            store
+                .published_history(self.channel.as_deref())
+                .await
+                .map_err(store_error)
+        })?;
+        if posts.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{}: nothing published yet; `tertulia run` publishes the queue and reads its metrics",
+                self.label().display()
+            )));
+        }
+        Ok(import::Import {
+            format: Format::Jsonl,
+            lines: (1..=posts.len() as u64).collect(),
+            records: posts.iter().map(tertulia_kpi::PostRecord::from).collect(),
+            ignored_columns: Vec::new(),
+            skipped: Vec::new(),
+            date_order: None,
+        })
+    }
+
     /// An error about this file or a setting used on it.
     pub fn error(&self, source: tertulia_kpi::Error) -> CliError {
         if matches!(source, tertulia_kpi::Error::AmbiguousDate { .. }) {
             return CliError::Usage(format!(
                 "{}: {source} with --date-order dmy or mdy",
-                self.file.display()
+                self.label().display()
             ));
         }
         CliError::Kpi {
-            path: self.file.clone(),
+            path: self.label(),
             source: Box::new(source),
         }
     }
@@ -238,7 +299,7 @@ pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
         kpis.add_post(record);
     }
     let report = FileReport {
-        file: input.file.clone(),
+        file: input.label(),
         format: import.format,
         ignored_columns: import.ignored_columns,
         report: kpis.report(),
@@ -251,7 +312,7 @@ pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
         out,
         "KPIs of {} in {} ({})",
         plural(report.report.posts.posts, "post", "posts"),
-        input.file.display(),
+        input.label().display(),
         report.format
     );
     if !report.ignored_columns.is_empty() {

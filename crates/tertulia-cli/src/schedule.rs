@@ -100,7 +100,8 @@ impl ModelArgs {
 
     fn observations(&self) -> Result<Observations, CliError> {
         let import = self.input.read(self.tz)?;
-        let file = self.input.file.display();
+        let label = self.input.label();
+        let file = label.display();
         let records: Vec<&PostRecord> = match &self.account {
             Some(a) => {
                 let a = a.trim_start_matches('@');
@@ -188,7 +189,7 @@ impl ModelArgs {
         let Some(year) = self.year else {
             return Err(CliError::Usage(format!(
                 "{}: rows have a month but no date: give --year (2014 for the UCI Facebook data set)",
-                self.input.file.display()
+                self.input.label().display()
             )));
         };
         let at = Utc.with_ymd_and_hms(year, month, 15, 12, 0, 0).single();
@@ -270,13 +271,14 @@ pub(crate) fn best_times(args: &BestTimesArgs) -> Result<(), CliError> {
     stats.missing = obs.missing;
     let model = stats.fit(&m.fit_options())?;
     if let Some(path) = &args.svg {
-        let title = format!("Best times to publish: {}", m.input.file.display());
+        let title = format!("Best times to publish: {}", m.input.label().display());
         heatmap::svg(&model, &title, m.kpi.formula(), obs.numbered_days, path)
             .map_err(|e| CliError::Usage(format!("cannot draw {}: {e}", path.display())))?;
     }
     if m.json {
+        let label = m.input.label();
         let report = BestTimesReport {
-            file: &m.input.file,
+            file: &label,
             outcome: m.kpi.formula(),
             numbered_days: obs.numbered_days,
             model: &model,
@@ -288,7 +290,7 @@ pub(crate) fn best_times(args: &BestTimesArgs) -> Result<(), CliError> {
         out,
         "Best times to publish, from {} in {} ({} left out: {} undefined)",
         plural(model.posts, "post", "posts"),
-        m.input.file.display(),
+        m.input.label().display(),
         count(model.missing),
         m.kpi.formula()
     );
@@ -483,7 +485,7 @@ pub(crate) fn run_backtest(args: &BacktestArgs) -> Result<(), CliError> {
     let _ = writeln!(
         out,
         "Backtest of {}: trained on {} before {}, tested on {} in {}",
-        m.input.file.display(),
+        m.input.label().display(),
         plural(result.train_posts as u64, "post", "posts"),
         cutoff.format("%Y-%m-%d %H:%M UTC"),
         plural(result.test_posts as u64, "post", "posts"),
@@ -629,7 +631,9 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<(), CliError> {
     let mut models = Vec::new();
     if let Some(history) = &args.history {
         let input = Input {
-            file: history.clone(),
+            file: Some(history.clone()),
+            db: None,
+            channel: None,
             format: None,
             weekday_one: None,
             date_order: None,
