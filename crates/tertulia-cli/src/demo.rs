@@ -707,6 +707,12 @@ struct PublishingReport {
     failed_calls: usize,
     /// Posts made twice for one draft.
     duplicates: usize,
+    /// Targets a worker took over from one that died mid-publish.
+    taken_over: usize,
+    /// Changes in the queue's audit trail written by the worker.
+    events: usize,
+    /// Posts by state at the end of the week.
+    states: std::collections::BTreeMap<String, usize>,
     /// Each post: channel, local time, the platform's id.
     posts: Vec<(String, String, String)>,
 }
@@ -719,10 +725,11 @@ fn publish_next_week(
     models: &[Option<BestTimes>],
     seed: u64,
 ) -> Result<PublishingReport, CliError> {
-    use tertulia_connect::layers::{DefaultRetry, Retry};
-    use tertulia_connect::{
-        Connector, Fault, IdempotencyKey, MemoryConnector, Operation, PublishRequest,
-    };
+    use std::sync::Arc;
+    use tertulia_connect::{Connector, Fault, MemoryConnector, Operation};
+    use tertulia_core::ManualClock;
+    use tertulia_store::{Content, Filter, NewPost, Store};
+    use tertulia_worker::{Connectors, Options as WorkerOptions, Worker};
 
     let start = sim.period().end();
     let schedule = |e: tertulia_schedule::Error| CliError::Usage(format!("the demo's plan: {e}"));
@@ -790,39 +797,120 @@ fn publish_next_week(
             p.inject(Operation::Publish, fault);
         }
     }
-    let policy = DefaultRetry {
-        min_delay: std::time::Duration::from_millis(1),
-        max_delay: std::time::Duration::from_millis(4),
-        max_retries: 20,
-        ..DefaultRetry::default()
-    };
+    // Through the queue: a SQLite file in a temporary folder, the worker on
+    // a clock that steps through the week, and one worker that dies
+    // mid-publish on the first morning.
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the demo's publisher: {e}")))?;
+    let folder = std::env::temp_dir().join(format!("tertulia-demo-{}-{seed}", std::process::id()));
     let mut posts = Vec::new();
-    runtime.block_on(async {
-        for a in &plan.assignments {
-            let at = channels
-                .iter()
-                .position(|c| c.id == a.channel)
-                .expect("a planned channel");
-            let connector = Retry::with_policy(platforms[at].clone(), policy);
-            let key =
-                IdempotencyKey::new(a.draft.clone()).map_err(|e| CliError::Usage(e.to_string()))?;
-            let text = format!("{} ({})", a.draft, a.local);
-            let published = connector
-                .publish(&PublishRequest::text(key, text))
+    let store_error = |e: tertulia_store::Error| CliError::Usage(format!("the demo's queue: {e}"));
+    let result = runtime.block_on(async {
+        std::fs::create_dir_all(&folder).map_err(|source| CliError::Write {
+            path: folder.clone(),
+            source,
+        })?;
+        let store = Store::open(folder.join("tertulia.db").to_str().unwrap_or("tertulia.db"))
+            .await
+            .map_err(store_error)?;
+        let mut connectors = Connectors::new();
+        let clock = Arc::new(ManualClock::new(start));
+        for (c, p) in channels.iter().zip(&platforms) {
+            store
+                .add_channel(&tertulia_store::Channel {
+                    name: c.id.clone(),
+                    platform: c.platform.clone(),
+                    account: c.account.clone(),
+                    zone: c.zone,
+                    constraints: c.constraints.clone(),
+                })
                 .await
-                .map_err(|e| CliError::Usage(format!("publishing {}: {e}", a.draft)))?;
-            posts.push((
-                a.channel.clone(),
-                a.local.clone(),
-                published.posts[0].id.clone(),
-            ));
+                .map_err(store_error)?;
+            connectors.insert(
+                c.id.clone(),
+                Arc::new(p.clone().with_clock(clock.clone())) as Arc<dyn Connector>,
+            );
         }
-        Ok::<(), CliError>(())
-    })?;
+        for a in &plan.assignments {
+            store
+                .add_post(&NewPost {
+                    content: Content::text(format!("{} ({})", a.draft, a.local)),
+                    channels: vec![a.channel.clone()],
+                    at: Some(a.at),
+                    zone: channels
+                        .iter()
+                        .find(|c| c.id == a.channel)
+                        .map_or(chrono_tz::UTC, |c| c.zone),
+                    approver: None,
+                    by: "demo".into(),
+                })
+                .await
+                .map_err(store_error)?;
+        }
+        let mut options = WorkerOptions::new("worker:demo");
+        // A third of the calls fail here: more tries than a real platform needs.
+        options.max_attempts = 40;
+        options.metric_ages.clear();
+        let worker = Worker::new(store.clone(), connectors, clock.clone(), options)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let end = start + TimeDelta::days(7) + TimeDelta::hours(2);
+        let mut at = start;
+        let mut dead = false;
+        let mut taken_over = 0;
+        let mut events = 0;
+        while at <= end {
+            clock.set(at);
+            // The first post due is claimed by a worker that dies before it
+            // records what the platform answered.
+            if !dead
+                && let Some(claim) = store
+                    .claim("worker:dies", at, TimeDelta::minutes(5), 1)
+                    .await
+                    .map_err(store_error)?
+                    .pop()
+            {
+                dead = true;
+                let i = channels
+                    .iter()
+                    .position(|c| c.id == claim.channel.name)
+                    .unwrap_or(0);
+                let _ = platforms[i].publish(&claim.request).await;
+            }
+            let pass = worker
+                .run_once()
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            taken_over += pass
+                .events
+                .iter()
+                .filter(|e| e.why.starts_with("taken over"))
+                .count();
+            events += pass.events.len();
+            at += TimeDelta::minutes(10);
+        }
+        let mut states = std::collections::BTreeMap::new();
+        let mut ids = std::collections::BTreeMap::new();
+        for p in store.posts(&Filter::default()).await.map_err(store_error)? {
+            *states.entry(p.state().to_string()).or_insert(0usize) += 1;
+            if let Some(published) = p.targets.first().and_then(|t| t.published.clone()) {
+                ids.insert(
+                    p.content.parts[0].text.clone(),
+                    published.posts[0].id.clone(),
+                );
+            }
+        }
+        store.close().await;
+        for a in &plan.assignments {
+            if let Some(id) = ids.get(&format!("{} ({})", a.draft, a.local)) {
+                posts.push((a.channel.clone(), a.local.clone(), id.clone()));
+            }
+        }
+        Ok::<_, CliError>((states, taken_over, events))
+    });
+    let _ = std::fs::remove_dir_all(&folder);
+    let (states, taken_over, events) = result?;
     // (channel, key) of every post the platforms hold.
     let mut keys: Vec<(String, String)> = platforms
         .iter()
@@ -845,6 +933,9 @@ fn publish_next_week(
         // Each publish ends with one call that succeeded.
         failed_calls: calls - plan.assignments.len(),
         duplicates: published - keys.len(),
+        taken_over,
+        events,
+        states,
         posts,
     })
 }
@@ -852,17 +943,25 @@ fn publish_next_week(
 fn render_publishing(out: &mut String, p: &PublishingReport) {
     let _ = writeln!(
         out,
-        "\nPublishing the week after (planned on the learnt best times, through MemoryConnector with retries):"
+        "\nPublishing the week after (planned on the learnt best times; the queue on SQLite and the worker, into MemoryConnector):"
     );
     let _ = writeln!(
         out,
-        "  {}, {} placed, {} published; {} of {} failed and were retried; {} posted twice",
+        "  {}, {} placed, {} published; {} of {} failed and were tried again; {} taken over from a worker that died mid-publish; {} posted twice",
         plural(p.drafts as u64, "draft", "drafts"),
         p.placed,
         p.published,
         p.failed_calls,
         plural(p.calls as u64, "call", "calls"),
+        p.taken_over,
         p.duplicates
+    );
+    let states: Vec<String> = p.states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let _ = writeln!(
+        out,
+        "  the queue at the end: {}; {} changes in its audit trail",
+        states.join(", "),
+        count(p.events as u64)
     );
     for (channel, local, id) in p.posts.iter().take(6) {
         let _ = writeln!(out, "  {channel:<20} {local:<40} {id}");

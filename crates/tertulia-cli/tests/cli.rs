@@ -43,6 +43,9 @@ fn demo_json_is_valid_and_the_same_every_time() {
         "the faults were met"
     );
     assert_eq!(p["duplicates"], 0);
+    // Through the queue: a worker died mid-publish, and another took over.
+    assert_eq!(p["taken_over"], 1);
+    assert_eq!(p["states"]["published"], p["placed"]);
 
     let other = tertulia(&["demo", "--seed", "8", "--json"]);
     assert_ne!(first.stdout, other.stdout);
