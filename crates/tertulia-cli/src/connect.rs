@@ -74,16 +74,34 @@ pub(crate) struct MentionsArgs {
     credentials: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Credentials {
+pub(crate) struct Credentials {
     #[serde(default)]
     bluesky: Option<BlueskyCredentials>,
     #[serde(default)]
     mastodon: Option<MastodonCredentials>,
+    /// Per channel of the queue, credentials that replace the ones above
+    /// (two channels on one platform are two accounts).
+    #[serde(default)]
+    channels: std::collections::BTreeMap<String, Credentials>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+impl Credentials {
+    /// The credentials of the queue's channel `name`: its own section if the
+    /// file has one, else the platform's.
+    pub(crate) fn for_channel(&self, name: &str) -> Credentials {
+        self.channels
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Credentials {
+                channels: Default::default(),
+                ..self.clone()
+            })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BlueskyCredentials {
     pds: Option<String>,
@@ -91,14 +109,14 @@ struct BlueskyCredentials {
     password: Option<Secret>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MastodonCredentials {
     url: Option<String>,
     token: Option<Secret>,
 }
 
-fn credentials(path: Option<&PathBuf>) -> Result<Credentials, CliError> {
+pub(crate) fn credentials(path: Option<&PathBuf>) -> Result<Credentials, CliError> {
     match path {
         Some(path) => read_yaml(path),
         None => Ok(Credentials::default()),
@@ -128,7 +146,18 @@ pub(crate) async fn connector(
     file: Option<&PathBuf>,
     offline: bool,
 ) -> Result<(Arc<dyn Connector>, String), CliError> {
-    let c = credentials(file)?;
+    connector_with(platform, credentials(file)?, offline, None).await
+}
+
+/// The connector for `platform` with credentials `c`; where `account` is
+/// given, the credentials must be that account's (a Bluesky identifier that
+/// is another handle would publish as someone else).
+pub(crate) async fn connector_with(
+    platform: PlatformArg,
+    c: Credentials,
+    offline: bool,
+    account: Option<&str>,
+) -> Result<(Arc<dyn Connector>, String), CliError> {
     Ok(match platform {
         PlatformArg::Bluesky => {
             let b = c.bluesky.unwrap_or_default();
@@ -152,6 +181,19 @@ pub(crate) async fn connector(
                     )?),
                 )
             };
+            // A handle that is not the channel's would publish as someone
+            // else (an e-mail or a DID cannot be told apart here).
+            let handle = |h: &str| h.trim_start_matches('@').to_ascii_lowercase();
+            if let Some(account) = account
+                && !offline
+                && !identifier.starts_with("did:")
+                && !identifier.trim_start_matches('@').contains('@')
+                && handle(&identifier) != handle(account)
+            {
+                return Err(CliError::Usage(format!(
+                    "the Bluesky credentials are for {identifier}, not this channel's account {account}: give the channel its own under `channels:` in --credentials"
+                )));
+            }
             // Reading goes through the AppView the PDS proxies to, as a
             // Bluesky PDS does; publishing needs none.
             let mut b = Bluesky::new(&pds, identifier.clone(), password)

@@ -310,10 +310,12 @@ pub(crate) fn run(args: &KpiArgs) -> Result<(), CliError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "KPIs of {} in {} ({})",
+        "KPIs of {} in {}",
         plural(report.report.posts.posts, "post", "posts"),
-        input.label().display(),
-        report.format
+        match input.db {
+            Some(_) => input.label().display().to_string(),
+            None => format!("{} ({})", input.label().display(), report.format),
+        }
     );
     if !report.ignored_columns.is_empty() {
         let _ = writeln!(

@@ -15,7 +15,7 @@ use tertulia_store::{Channel, Content, Filter, NewPost, Post, PostState, Store, 
 use tertulia_worker::{Connectors, Options, Worker};
 
 use crate::CliError;
-use crate::connect::{PlatformArg, connector, read_media, runtime};
+use crate::connect::{PlatformArg, connector, connector_with, credentials, read_media, runtime};
 use crate::output::{print_json, read_yaml, table};
 
 /// Where the store is.
@@ -244,7 +244,9 @@ pub(crate) struct RunArgs {
     /// over: longer than the slowest publish.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     lease_seconds: u32,
-    /// See `tertulia post --credentials`.
+    /// A credentials file, as `tertulia post --credentials` reads it, and
+    /// with a section per channel where two channels of one platform are
+    /// two accounts: `channels: {brand-es: {bluesky: {identifier, password}}}`.
     #[arg(long)]
     credentials: Option<PathBuf>,
     #[command(flatten)]
@@ -676,29 +678,57 @@ async fn planned(
         days,
     )?
     .with_booked(booked)?;
-    let draft = tertulia_schedule::Draft {
-        id: "new".into(),
-        platform: channels[0].platform.clone(),
-        channel: Some(channels[0].name.clone()),
-        priority: 0,
-        earliest: start,
-        latest: end,
-        evergreen: None,
-        text: None,
-    };
-    let plan = planner.plan(&[draft], &[])?;
-    match plan.assignments.first() {
-        Some(a) => Ok(a.at),
-        None => Err(CliError::Usage(format!(
-            "no free time on {} in the next {days} days: {}",
-            channels[0].name,
-            plan.unplaced
-                .iter()
-                .map(|u| u.reason().to_owned())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))),
+    // The first time every channel of the post has free: each channel's
+    // first free time from `earliest` on, until they agree.
+    let mut earliest = start;
+    for _ in 0..1_000 {
+        let mut times = Vec::new();
+        for c in channels {
+            let draft = tertulia_schedule::Draft {
+                id: "new".into(),
+                platform: c.platform.clone(),
+                channel: Some(c.name.clone()),
+                priority: 0,
+                earliest,
+                latest: end,
+                evergreen: None,
+                text: None,
+            };
+            let plan = planner.plan(&[draft], &[])?;
+            match plan.assignments.first() {
+                Some(a) => times.push(a.at),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "no free time on {} in the next {days} days{}: {}",
+                        c.name,
+                        if channels.len() > 1 {
+                            " that the post's other channels have free too"
+                        } else {
+                            ""
+                        },
+                        plan.unplaced
+                            .iter()
+                            .map(|u| u.reason().to_owned())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )));
+                }
+            }
+        }
+        let latest = *times.iter().max().expect("one channel at least");
+        if times.iter().all(|t| *t == latest) {
+            return Ok(latest);
+        }
+        earliest = latest;
     }
+    Err(CliError::Usage(format!(
+        "the channels {} have no free time in common in the next {days} days",
+        channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 pub(crate) fn run(args: &RunArgs) -> Result<(), CliError> {
@@ -716,10 +746,16 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), CliError> {
             ));
         }
         let mut connectors = Connectors::new();
+        let credentials = credentials(args.credentials.as_ref())?;
         for c in &channels {
-            let (conn, _) = connector(platform_arg(c)?, args.credentials.as_ref(), false)
-                .await
-                .map_err(|e| CliError::Usage(format!("channel {}: {e}", c.name)))?;
+            let (conn, _) = connector_with(
+                platform_arg(c)?,
+                credentials.for_channel(&c.name),
+                false,
+                Some(&c.account),
+            )
+            .await
+            .map_err(|e| CliError::Usage(format!("channel {}: {e}", c.name)))?;
             connectors.insert(c.name.clone(), conn as Arc<dyn Connector>);
         }
         let id = args.id.clone().unwrap_or_else(|| {

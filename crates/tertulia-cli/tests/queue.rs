@@ -233,3 +233,93 @@ fn stores_that_cannot_be_used_say_why() {
         "nothing published yet",
     );
 }
+
+#[test]
+fn credentials_for_another_account_are_refused_and_a_channel_can_have_its_own() {
+    let dir = with_channel();
+    let o = Command::new(env!("CARGO_BIN_EXE_tertulia"))
+        .args(["run", "--once"])
+        .current_dir(dir.path())
+        .env("TERTULIA_BLUESKY_IDENTIFIER", "other.test")
+        .env("TERTULIA_BLUESKY_PASSWORD", "pw")
+        .env_remove("TERTULIA_DB")
+        .output()
+        .unwrap();
+    refused(
+        &o,
+        "channel b: the Bluesky credentials are for other.test, not this channel's account brand.example",
+    );
+    std::fs::write(
+        dir.path().join("credentials.yaml"),
+        "bluesky: {identifier: other.test, password: pw}\nchannels:\n  b:\n    bluesky: {identifier: brand.example, password: pw2, pds: 'http://127.0.0.1:9'}\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_tertulia"))
+        .args(["run", "--once", "--credentials", "credentials.yaml"])
+        .current_dir(dir.path())
+        .env_remove("TERTULIA_DB")
+        .env_remove("TERTULIA_BLUESKY_IDENTIFIER")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "nothing due, nothing sent: {}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_planned_post_for_two_channels_goes_when_both_have_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mornings.yaml"),
+        "quiet_hours: {start: '00:00:00', end: '12:00:00'}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("afternoons.yaml"),
+        "quiet_hours: {start: '08:00:00', end: '20:00:00'}\n",
+    )
+    .unwrap();
+    for (name, file) in [("a", "mornings.yaml"), ("b", "afternoons.yaml")] {
+        ok(&tertulia(
+            dir.path(),
+            &[
+                "channels",
+                "add",
+                name,
+                "--platform",
+                "bluesky",
+                "--account",
+                &format!("{name}.example"),
+                "--tz",
+                "Europe/Madrid",
+                "--constraints",
+                file,
+            ],
+        ));
+    }
+    ok(&tertulia(
+        dir.path(),
+        &[
+            "queue",
+            "add",
+            "--channel",
+            "a",
+            "--channel",
+            "b",
+            "--text",
+            "both",
+            "--plan",
+        ],
+    ));
+    let v: serde_json::Value =
+        serde_json::from_str(ok(&tertulia(dir.path(), &["queue", "show", "1", "--json"])).trim())
+            .unwrap();
+    let at: chrono::DateTime<chrono::Utc> = v["post"]["at"].as_str().unwrap().parse().unwrap();
+    let hour = chrono::Timelike::hour(&at.with_timezone(&chrono_tz::Europe::Madrid));
+    assert!(
+        hour >= 20,
+        "a is quiet until 12:00 and b from 08:00 to 20:00, so not {hour}:00"
+    );
+}
