@@ -323,3 +323,34 @@ fn a_planned_post_for_two_channels_goes_when_both_have_time() {
         "a is quiet until 12:00 and b from 08:00 to 20:00, so not {hour}:00"
     );
 }
+
+#[test]
+fn sigterm_stops_the_worker_cleanly() {
+    let dir = with_channel();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tertulia"))
+        .args(["run", "--every", "1"])
+        .current_dir(dir.path())
+        .env("TERTULIA_BLUESKY_IDENTIFIER", "brand.example")
+        .env("TERTULIA_BLUESKY_PASSWORD", "pw")
+        .env("TERTULIA_BLUESKY_PDS", "http://127.0.0.1:9")
+        .env_remove("TERTULIA_DB")
+        .spawn()
+        .unwrap();
+    // Give it time to open the store and make a pass (a process, so real time).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "it runs until stopped");
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("still running 10 s after SIGTERM");
+}
