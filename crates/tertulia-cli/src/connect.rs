@@ -25,12 +25,9 @@ pub(crate) enum PlatformArg {
     Mastodon,
 }
 
-/// Options of `tertulia post`.
+/// What a post says, as `post` and `queue add` take it.
 #[derive(Debug, Args)]
-pub(crate) struct PostArgs {
-    /// Where to publish.
-    #[arg(long, value_enum)]
-    platform: PlatformArg,
+pub(crate) struct Compose {
     /// The text; give it several times, with --thread, for a thread.
     #[arg(long, required = true)]
     text: Vec<String>,
@@ -43,6 +40,30 @@ pub(crate) struct PostArgs {
     /// The alt text of each image, in order.
     #[arg(long)]
     alt: Vec<String>,
+}
+
+impl Compose {
+    /// The parts, the images read and checked, on the first.
+    pub(crate) fn parts(&self) -> Result<Vec<Part>, CliError> {
+        if self.text.len() > 1 && !self.thread {
+            return Err(CliError::Usage(
+                "several --text make a thread: add --thread".into(),
+            ));
+        }
+        let mut parts: Vec<Part> = self.text.iter().map(|t| Part::from(t.as_str())).collect();
+        parts[0].media = read_media(&self.image, &self.alt)?;
+        Ok(parts)
+    }
+}
+
+/// Options of `tertulia post`.
+#[derive(Debug, Args)]
+pub(crate) struct PostArgs {
+    /// Where to publish.
+    #[arg(long, value_enum)]
+    platform: PlatformArg,
+    #[command(flatten)]
+    compose: Compose,
     /// The idempotency key: the same key never publishes twice. By default
     /// one made from the platform and the content, so running the same
     /// command again publishes nothing new.
@@ -267,14 +288,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
-    if args.text.len() > 1 && !args.thread {
-        return Err(CliError::Usage(
-            "several --text make a thread: add --thread".into(),
-        ));
-    }
-    let media = read_media(&args.image, &args.alt)?;
-    let mut parts: Vec<Part> = args.text.iter().map(|t| Part::from(t.as_str())).collect();
-    parts[0].media = media;
+    let parts = args.compose.parts()?;
     let key = match &args.key {
         Some(k) => k.clone(),
         None => content_key(args.platform, &parts),
@@ -319,7 +333,7 @@ pub(crate) fn post(args: &PostArgs) -> Result<(), CliError> {
 
 /// The images at `images` with their alt texts, each checked to be the
 /// image its name says.
-pub(crate) fn read_media(images: &[PathBuf], alts: &[String]) -> Result<Vec<Media>, CliError> {
+fn read_media(images: &[PathBuf], alts: &[String]) -> Result<Vec<Media>, CliError> {
     if images.len() != alts.len() {
         return Err(CliError::Usage(format!(
             "{} --image and {} --alt: give each image its alt text",

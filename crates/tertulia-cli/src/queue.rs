@@ -8,14 +8,14 @@ use std::sync::Arc;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
-use tertulia_connect::{Connector, Part, PublishRequest};
+use tertulia_connect::{Connector, PublishRequest};
 use tertulia_core::{Platform, SystemClock};
 use tertulia_schedule::{Constraints, LocalTime};
 use tertulia_store::{Channel, Content, Filter, NewPost, Post, PostState, Store, shown};
 use tertulia_worker::{Connectors, Options, Worker};
 
 use crate::CliError;
-use crate::connect::{PlatformArg, connector, connector_with, credentials, read_media, runtime};
+use crate::connect::{Compose, PlatformArg, connector, connector_with, credentials, runtime};
 use crate::output::{print_json, read_yaml, table};
 
 /// Where the store is.
@@ -185,18 +185,8 @@ struct AddArgs {
     /// A channel it goes to; give it several times for several.
     #[arg(long = "channel", required = true)]
     channels: Vec<String>,
-    /// The text; several, with --thread, make a thread.
-    #[arg(long, required = true)]
-    text: Vec<String>,
-    /// The texts are a thread.
-    #[arg(long)]
-    thread: bool,
-    /// An image for the first part (give --alt after each).
-    #[arg(long)]
-    image: Vec<PathBuf>,
-    /// The alt text of each image, in order.
-    #[arg(long)]
-    alt: Vec<String>,
+    #[command(flatten)]
+    compose: Compose,
     /// When, in local time: "2027-03-01 09:30".
     #[arg(long, conflicts_with = "plan", requires = "tz")]
     at: Option<String>,
@@ -560,13 +550,7 @@ fn show(post: &Post, history: &[tertulia_store::Event]) -> Result<(), CliError> 
 }
 
 async fn add_post(store: &Store, args: &AddArgs) -> Result<(), CliError> {
-    if args.text.len() > 1 && !args.thread {
-        return Err(CliError::Usage(
-            "several --text make a thread: add --thread".into(),
-        ));
-    }
-    let mut parts: Vec<Part> = args.text.iter().map(|t| Part::from(t.as_str())).collect();
-    parts[0].media = read_media(&args.image, &args.alt)?;
+    let parts = args.compose.parts()?;
     let mut channels = Vec::new();
     for name in &args.channels {
         channels.push(store.channel(name).await.map_err(store_error)?);
