@@ -17,7 +17,9 @@ const plcPort = Number(process.env.PLC_PORT || 2582)
 const pdsPort = Number(process.env.PDS_PORT || 2583)
 const network = await TestNetworkNoAppView.create({
   plc: { port: plcPort },
-  pds: { port: pdsPort, rateLimitsEnabled: true },
+  // Rate limits on, as on a real PDS; a test that checks what the PDS holds
+  // reads past them with this key (the connectors never send it).
+  pds: { port: pdsPort, rateLimitsEnabled: true, rateLimitBypassKey: 'tertulia-test-reader' },
 })
 console.log(JSON.stringify({ pds: network.pds.url, plc: network.plc.url }))
 const stop = async () => { await network.close(); process.exit(0) }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
+use tertulia_connect::layers::{DefaultRetry, Retry};
 use tertulia_connect::{Connector, PublishRequest};
 use tertulia_core::{Platform, SystemClock};
 use tertulia_schedule::{Constraints, LocalTime};
@@ -740,7 +741,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), CliError> {
             )
             .await
             .map_err(|e| CliError::Usage(format!("channel {}: {e}", c.name)))?;
-            connectors.insert(c.name.clone(), conn as Arc<dyn Connector>);
+            // Quick retries inside a publish (a 429's short wait, a dropped
+            // connection) within a fraction of the lease; longer waits are the
+            // worker's, between passes.
+            let policy = DefaultRetry {
+                deadline: std::time::Duration::from_secs(u64::from(args.lease_seconds) / 3)
+                    .max(std::time::Duration::from_millis(300)),
+                max_retries: 3,
+                ..DefaultRetry::default()
+            };
+            connectors.insert(
+                c.name.clone(),
+                Arc::new(Retry::with_policy(conn, policy)) as Arc<dyn Connector>,
+            );
         }
         let id = args.id.clone().unwrap_or_else(|| {
             format!(
