@@ -63,9 +63,16 @@ fn labelled(dir: &Path) -> Result<(Vec<String>, Vec<LabelledFile>), Box<dyn Erro
     windows
         .iter()
         .map(|(key, spans)| {
+            // NAB names files by category (`realTraffic/speed_6005.csv`);
+            // a folder of one category may hold them without it.
             let file = key.rsplit('/').next().unwrap_or(key).to_owned();
-            let labelled = LabelledFile::new(read(&dir.join(&file))?, spans)
-                .map_err(|e| format!("{file}: {e}"))?;
+            let path = if dir.join(key).is_file() {
+                dir.join(key)
+            } else {
+                dir.join(&file)
+            };
+            let labelled =
+                LabelledFile::new(read(&path)?, spans).map_err(|e| format!("{file}: {e}"))?;
             Ok((file, labelled))
         })
         .collect::<Result<Vec<_>, Box<dyn Error>>>()

@@ -34,6 +34,7 @@
 
 pub mod detect;
 mod error;
+mod grid;
 pub mod incident;
 pub mod nab;
 pub mod notify;
@@ -41,3 +42,4 @@ pub mod signals;
 pub mod watch;
 
 pub use error::{Error, Result};
+pub use grid::Grid;

@@ -30,7 +30,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{AlertEvent, BaselineConfig, CrisisDetector, DetectorConfig};
-use crate::{Error, Result};
+use crate::{Error, Grid, Result};
 
 /// What NAB charges and rewards: the weights of one scoring profile.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -186,19 +186,27 @@ pub fn normalized_score(raw: f64, windows: usize, profile: CostProfile) -> f64 {
 /// crisis score, capped at 0.49, elsewhere. One burst is one detection, as a
 /// person on call would see it.
 ///
-/// Rows must be in time order, one per bucket of `config`'s width.
+/// Rows may come at any instants, in any order: they are put on the
+/// detector's grid of buckets ([`Grid`]: the rows of one bucket merged by
+/// their mean, buckets with no row missing), and every row gets one score,
+/// in input order (an opening alert on the first row of its bucket only).
 pub fn anomaly_scores(rows: &[(DateTime<Utc>, f64)], config: DetectorConfig) -> Result<Vec<f64>> {
+    let grid = Grid::new(rows, config.baseline.bucket_seconds).ok_or_else(|| {
+        Error::Config("the series needs at least one row, each with a finite value".into())
+    })?;
     let mut detector = CrisisDetector::new(config)?;
-    rows.iter()
-        .map(|&(at, value)| {
-            let a = detector.push(at, value)?;
-            Ok(if a.event == Some(AlertEvent::Opened) {
-                1.0
-            } else {
-                (a.score / 2.0).min(0.49)
-            })
-        })
-        .collect()
+    let (mut first, mut rest) = (vec![0.0; grid.values.len()], vec![0.0; grid.values.len()]);
+    for (i, value) in grid.values.iter().enumerate() {
+        let Some(value) = value else { continue };
+        let a = detector.push(grid.instant(i), *value)?;
+        rest[i] = (a.score / 2.0).min(0.49);
+        first[i] = if a.event == Some(AlertEvent::Opened) {
+            1.0
+        } else {
+            rest[i]
+        };
+    }
+    Ok(grid.per_row(&first, &rest))
 }
 
 /// The most common interval between consecutive rows, in seconds: the
@@ -351,6 +359,36 @@ pub fn score_corpus(files: &[LabelledFile], config: DetectorConfig) -> Result<Co
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn irregular_repeated_and_out_of_order_rows_each_get_one_score_in_input_order() {
+        let t0 = parse_instant("2015-03-01 00:00:00").unwrap();
+        let mut rows: Vec<Row> = (0..3_000)
+            .map(|i| {
+                (
+                    t0 + chrono::TimeDelta::minutes(5 * i),
+                    10.0 + (i % 7) as f64,
+                )
+            })
+            .collect();
+        // A burst, a repeated timestamp, a row out of its place and a gap.
+        for r in &mut rows[2_500..2_520] {
+            r.1 = 400.0;
+        }
+        rows.insert(1_000, rows[999]);
+        rows.swap(1_500, 1_501);
+        rows.drain(2_000..2_050);
+        let config = fitted(DetectorConfig::default(), &rows).unwrap();
+        let scores = anomaly_scores(&rows, config).unwrap();
+        assert_eq!(scores.len(), rows.len());
+        let detections: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] >= 0.5).collect();
+        let burst = rows.iter().position(|r| r.1 == 400.0).unwrap();
+        assert_eq!(detections.first(), Some(&burst), "{detections:?}");
+        assert!(
+            scores[1_000] < 0.5,
+            "a repeated row is not a second detection"
+        );
+    }
 
     const W: Window = Window {
         first: 1_000,
