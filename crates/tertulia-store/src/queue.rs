@@ -159,19 +159,6 @@ states! {
     }
 }
 
-impl TargetState {
-    /// Whether the state is settled: nothing happens to it without a person.
-    pub fn is_settled(self) -> bool {
-        matches!(
-            self,
-            TargetState::Published
-                | TargetState::Cancelled
-                | TargetState::Failed
-                | TargetState::Missed
-        )
-    }
-}
-
 impl PostState {
     /// A post's state from its targets' states: published only when every
     /// target that was not cancelled is; partly published when some are
@@ -567,23 +554,14 @@ impl Store {
     /// Every part is checked against the platform's limits by the caller
     /// (the connector knows them); the store checks the channels exist.
     pub async fn add_post(&self, post: &NewPost) -> Result<i64> {
-        self.add_post_at(post, Utc::now(), None).await
-    }
-
-    pub(crate) async fn add_post_at(
-        &self,
-        post: &NewPost,
-        now: DateTime<Utc>,
-        series: Option<i64>,
-    ) -> Result<i64> {
         let mut tx = self.db.write().await?;
-        let id = self.insert_post(&mut tx, post, now, series).await?;
+        let id = self.insert_post(&mut tx, post, Utc::now(), None).await?;
         tx.commit().await.map_err(|e| self.db.err(e))?;
         Ok(id)
     }
 
-    /// Inserts a post and its targets in `tx`; `None` if the series already
-    /// has an occurrence at that time.
+    /// Inserts a post and its targets in `tx` (an occurrence of `series`,
+    /// if given).
     pub(crate) async fn insert_post(
         &self,
         tx: &mut Transaction<'static, Any>,
