@@ -29,7 +29,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::detect::{AlertEvent, BaselineConfig, CrisisDetector, DetectorConfig};
+use crate::detect::{AlertEvent, BaselineConfig, CrisisDetector, DetectorConfig, Values};
 use crate::{Error, Grid, Result};
 
 /// What NAB charges and rewards: the weights of one scoring profile.
@@ -293,16 +293,20 @@ impl LabelledFile {
     }
 }
 
-/// `config` with the bucket width of `rows`: their most common interval.
+/// `config` fitted to what `rows` are, read off them: the bucket width is
+/// their most common interval, and the values are [`Values::Counts`] when
+/// every value is a whole number, 0 or more, [`Values::Real`] otherwise.
 pub fn fitted(config: DetectorConfig, rows: &[Row]) -> Result<DetectorConfig> {
     let times: Vec<DateTime<Utc>> = rows.iter().map(|r| r.0).collect();
     let bucket_seconds = typical_interval(&times)
         .ok_or_else(|| Error::Config("a file needs two rows to show its bucket width".into()))?;
+    let counts = rows.iter().all(|r| r.1 >= 0.0 && r.1.fract() == 0.0);
     Ok(DetectorConfig {
         baseline: BaselineConfig {
             bucket_seconds,
             ..config.baseline
         },
+        values: if counts { Values::Counts } else { Values::Real },
         ..config
     })
 }
@@ -317,22 +321,12 @@ pub struct CorpusScore {
     pub files: Vec<FileScore>,
 }
 
-/// Runs the detector set by `config` over each file (with the file's own
-/// bucket width, read off its rows) and scores the detections as NAB does.
+/// Runs the detector set by `config` over each file ([`fitted`] to the
+/// file) and scores the detections as NAB does.
 pub fn score_corpus(files: &[LabelledFile], config: DetectorConfig) -> Result<CorpusScore> {
     let (mut raw, mut windows, mut per_file) = ([0.0; 3], 0, vec![]);
     for file in files {
-        let times: Vec<DateTime<Utc>> = file.rows.iter().map(|r| r.0).collect();
-        let bucket_seconds = typical_interval(&times).ok_or_else(|| {
-            Error::Config("a file needs two rows to show its bucket width".into())
-        })?;
-        let config = DetectorConfig {
-            baseline: BaselineConfig {
-                bucket_seconds,
-                ..config.baseline
-            },
-            ..config
-        };
+        let config = fitted(config, &file.rows)?;
         let detections: Vec<bool> = anomaly_scores(&file.rows, config)?
             .iter()
             .map(|s| *s >= 0.5)
