@@ -26,7 +26,7 @@ use chrono::TimeDelta;
 use tertulia::crisis::detect::DetectorConfig;
 use tertulia::crisis::nab::{
     CostProfile, LabelledFile, Row, anomaly_scores, fitted, normalized_score, parse_data,
-    score_file,
+    score_labelled,
 };
 
 /// The published detectors' scores on the 53 files (standard,
@@ -103,21 +103,12 @@ struct Outcome {
 }
 
 fn outcome(file: &LabelledFile, config: DetectorConfig) -> Result<Outcome, Box<dyn Error>> {
-    let config = fitted(config, &file.rows)?;
-    let detections: Vec<bool> = anomaly_scores(&file.rows, config)?
-        .iter()
-        .map(|s| *s >= 0.5)
-        .collect();
-    let mut o = Outcome::default();
-    for (k, (_, profile)) in CostProfile::ALL.iter().enumerate() {
-        let s = score_file(&detections, &file.windows, *profile);
-        o.raw[k] = s.raw;
-        if k == 0 {
-            o.detected = s.true_positives;
-            o.false_alarms = s.false_positives;
-        }
-    }
-    Ok(o)
+    let scores = score_labelled(file, config)?;
+    Ok(Outcome {
+        raw: scores.map(|s| s.raw),
+        detected: scores[0].true_positives,
+        false_alarms: scores[0].false_positives,
+    })
 }
 
 /// Every candidate on every file, on all cores: `[candidate][file]`.
@@ -240,7 +231,6 @@ fn score(dirs: &[PathBuf], sensitivity: bool) -> Result<(), Box<dyn Error>> {
         );
     }
     let mut categories: Vec<&str> = files.iter().map(|f| f.category.as_str()).collect();
-    categories.dedup();
     categories.sort_unstable();
     categories.dedup();
     let normalized = |raws: &[[f64; 3]], keep: &dyn Fn(usize) -> bool| -> ([f64; 3], usize) {
@@ -320,7 +310,6 @@ fn score(dirs: &[PathBuf], sensitivity: bool) -> Result<(), Box<dyn Error>> {
 /// files: how much the score owes to the exact default.
 fn sensitivities(files: &[File]) -> Result<(), Box<dyn Error>> {
     let d = DetectorConfig::nab();
-    let scale = |x: f64, by: f64| x * by;
     let mut changed: Vec<(String, DetectorConfig)> = vec![("default".into(), d)];
     for by in [0.5, 1.5] {
         let tag = if by < 1.0 { "-50%" } else { "+50%" };
@@ -331,28 +320,28 @@ fn sensitivities(files: &[File]) -> Result<(), Box<dyn Error>> {
             (
                 format!("false_alarms_per_week {tag}"),
                 DetectorConfig {
-                    false_alarms_per_week: scale(d.false_alarms_per_week, by),
+                    false_alarms_per_week: d.false_alarms_per_week * by,
                     ..d
                 },
             ),
             (
                 format!("min_change {tag}"),
                 DetectorConfig {
-                    min_change: scale(d.min_change, by),
+                    min_change: d.min_change * by,
                     ..d
                 },
             ),
             (
                 format!("cusum_at_alert {tag}"),
                 DetectorConfig {
-                    cusum_at_alert: scale(d.cusum_at_alert, by),
+                    cusum_at_alert: d.cusum_at_alert * by,
                     ..d
                 },
             ),
             (
                 format!("cusum_drift {tag}"),
                 DetectorConfig {
-                    cusum_drift: scale(d.cusum_drift, by),
+                    cusum_drift: d.cusum_drift * by,
                     ..d
                 },
             ),

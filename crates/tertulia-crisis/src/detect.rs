@@ -499,6 +499,12 @@ impl SeasonalBaseline {
         Some((median, 1.4826 * mad))
     }
 
+    /// The value of the newest bucket recorded, on the baseline's scale.
+    pub fn newest(&self) -> Option<f64> {
+        let newest = self.next? - 1;
+        self.ring[newest.rem_euclid(self.ring.len() as i64) as usize]
+    }
+
     /// Records bucket `bucket`'s value, already scaled ([`Values::scaled`]).
     /// Buckets must come in order; the ones skipped are recorded as missing
     /// (not as zero: a bucket with no mentions should be pushed as 0).
@@ -576,33 +582,33 @@ pub fn tail_probability(count: f64, expected: &Expected) -> f64 {
     if count <= 0.0 {
         return 1.0;
     }
-    count_model(expected).map_or(1.0, |d| d.sf(count as u64 - 1))
+    count_model(expected, |d| d.sf(count as u64 - 1))
 }
 
 /// The count model's other tail: the probability of a count of at most
 /// `count` (rounded up).
 pub fn lower_tail_probability(count: f64, expected: &Expected) -> f64 {
     let count = count.max(0.0).ceil();
-    count_model(expected).map_or(1.0, |d| d.cdf(count as u64))
+    count_model(expected, |d| d.cdf(count as u64))
 }
 
-/// The negative binomial (or Poisson) of the count model.
-fn count_model(expected: &Expected) -> Option<Box<dyn DiscreteCDF<u64, f64>>> {
+/// `tail` of the negative binomial (or Poisson) of the count model.
+fn count_model(expected: &Expected, tail: impl Fn(&dyn DiscreteCDF<u64, f64>) -> f64) -> f64 {
     // A mean of exactly 0 would make any count impossible; the Anscombe
     // scale's floor keeps a little chance.
     let mean = expected.count().max(0.05);
     let overdispersion = expected.spread * expected.spread;
-    // Both distributions accept any positive mean, so `None` cannot happen.
-    if overdispersion <= 1.0 + 1e-9 {
-        Poisson::new(mean)
-            .ok()
-            .map(|d| Box::new(d) as Box<dyn DiscreteCDF<u64, f64>>)
+    // Both distributions accept any positive mean; 1 (no surprise) is the
+    // answer for a mean they refuse, which cannot happen.
+    let p = if overdispersion <= 1.0 + 1e-9 {
+        Poisson::new(mean).ok().map(|d| tail(&d))
     } else {
         let r = mean / (overdispersion - 1.0);
         NegativeBinomial::new(r, r / (r + mean))
             .ok()
-            .map(|d| Box::new(d) as Box<dyn DiscreteCDF<u64, f64>>)
-    }
+            .map(|d| tail(&d))
+    };
+    p.unwrap_or(1.0).clamp(0.0, 1.0)
 }
 
 /// The degrees of freedom of the real-valued tail: heavy enough that the
@@ -896,13 +902,11 @@ pub struct CrisisDetector {
     /// The CUSUM of falls.
     #[serde(default)]
     falls: Option<Cusum>,
-    /// The smallest change between two buckets in a row seen so far (on
-    /// the baseline's scale): a real series' resolution, its noise floor.
+    /// The smallest change between two buckets recorded one after the
+    /// other seen so far (on the baseline's scale): a real series'
+    /// resolution, its noise floor.
     #[serde(default)]
     resolution: Option<f64>,
-    /// The last value recorded, for the resolution.
-    #[serde(default)]
-    last: Option<f64>,
     /// How surprising the series' rises and falls have been.
     #[serde(default)]
     calibration: [Calibration; 2],
@@ -952,7 +956,6 @@ impl CrisisDetector {
             cusum: Cusum::new(config.cusum_drift),
             falls: Some(Cusum::new(config.cusum_drift)),
             resolution: None,
-            last: None,
             calibration: Default::default(),
             config,
             open: None,
@@ -1011,9 +1014,10 @@ impl CrisisDetector {
         let bucket = self.baseline.bucket_of(at);
         let seasonal = self.baseline.expected(bucket).map(|e| self.expected_of(e));
         let recent = self.baseline.recent(bucket).map(|e| self.expected_of(e));
-        self.baseline.record(bucket, values.scaled(count))?;
         let y = values.scaled(count);
-        if let Some(last) = self.last.replace(y)
+        let last = self.baseline.newest();
+        self.baseline.record(bucket, y)?;
+        if let Some(last) = last
             && last != y
         {
             let step = (y - last).abs();

@@ -326,19 +326,12 @@ pub struct CorpusScore {
 pub fn score_corpus(files: &[LabelledFile], config: DetectorConfig) -> Result<CorpusScore> {
     let (mut raw, mut windows, mut per_file) = ([0.0; 3], 0, vec![]);
     for file in files {
-        let config = fitted(config, &file.rows)?;
-        let detections: Vec<bool> = anomaly_scores(&file.rows, config)?
-            .iter()
-            .map(|s| *s >= 0.5)
-            .collect();
+        let scores = score_labelled(file, config)?;
         windows += file.windows.len();
-        for (k, (_, profile)) in CostProfile::ALL.iter().enumerate() {
-            let s = score_file(&detections, &file.windows, *profile);
+        for (k, s) in scores.iter().enumerate() {
             raw[k] += s.raw;
-            if k == 0 {
-                per_file.push(s);
-            }
         }
+        per_file.push(scores[0]);
     }
     let mut scores = [0.0; 3];
     for (k, (_, profile)) in CostProfile::ALL.iter().enumerate() {
@@ -348,6 +341,17 @@ pub fn score_corpus(files: &[LabelledFile], config: DetectorConfig) -> Result<Co
         scores,
         files: per_file,
     })
+}
+
+/// Runs the detector set by `config` over one file ([`fitted`] to it) and
+/// scores its detections under each profile of [`CostProfile::ALL`], in
+/// its order.
+pub fn score_labelled(file: &LabelledFile, config: DetectorConfig) -> Result<[FileScore; 3]> {
+    let detections: Vec<bool> = anomaly_scores(&file.rows, fitted(config, &file.rows)?)?
+        .iter()
+        .map(|s| *s >= 0.5)
+        .collect();
+    Ok(CostProfile::ALL.map(|(_, profile)| score_file(&detections, &file.windows, profile)))
 }
 
 #[cfg(test)]
