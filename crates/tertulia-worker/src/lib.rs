@@ -108,7 +108,9 @@ pub struct Options {
     /// is marked missed for a person instead of going out late; default 1
     /// hour.
     pub grace: TimeDelta,
-    /// Sends tried before a target fails; default 5.
+    /// Sends tried before a target fails; default 5. A rate limit never
+    /// uses them up: a target the platform asks to wait for waits until the
+    /// window reopens, however many tries that takes.
     pub max_attempts: u32,
     /// How long to wait before reading the account after an unknown
     /// outcome; default 1 minute.
@@ -539,21 +541,35 @@ impl Worker {
                 retry_safe: !matches!(e, ConnectError::PartialPublish { .. }) || idempotent,
             };
         }
-        if claim.attempts >= self.options.max_attempts {
+        // A rate limit says nothing about the post, only "later": it waits
+        // for the window however many tries that takes (a crash-looping
+        // worker's unfinished claims count as tries, too).
+        let limited = match e {
+            ConnectError::PartialPublish { source, .. } => {
+                matches!(**source, ConnectError::RateLimited { .. })
+            }
+            e => matches!(e, ConnectError::RateLimited { .. }),
+        };
+        if claim.attempts >= self.options.max_attempts && !limited {
             return Outcome::Failed {
                 error: format!("gave up after {} tries: {e}", claim.attempts),
                 retry_safe: true,
             };
         }
         // 30 s, 1 min, 2 min, ... at most 30 min; longer if the platform
-        // asked for longer.
+        // asked for longer; a rate limit, just what the platform asked.
         let backoff = TimeDelta::seconds(30_i64 << (claim.attempts.max(1) - 1).min(6));
         let asked = e
             .retry_after(now)
             .and_then(|d| TimeDelta::from_std(d).ok())
             .unwrap_or_default();
+        let wait = if limited && asked > TimeDelta::zero() {
+            asked
+        } else {
+            backoff.min(TimeDelta::minutes(30)).max(asked)
+        };
         Outcome::RetryAt {
-            at: now + backoff.min(TimeDelta::minutes(30)).max(asked),
+            at: now + wait,
             error: e.to_string(),
         }
     }

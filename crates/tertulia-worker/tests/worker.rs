@@ -479,3 +479,37 @@ fn bad_options_are_refused() {
         assert!(Worker::new(store, Connectors::new(), clock, o).is_err());
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_waits_for_its_window_and_never_uses_up_the_tries() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in stores(&dir).await {
+        let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
+        let id = s
+            .store
+            .add_post(&post(&["a"], t0(), "hello"))
+            .await
+            .unwrap();
+        let w = s.worker("w1");
+        // Ten refusals in a row, each asking for an hour: more than the
+        // five tries a failing post gets.
+        for _ in 0..10 {
+            s.platform(0).inject(
+                Operation::Publish,
+                Fault::RateLimited {
+                    retry_after: None,
+                    reset_in: Some(std::time::Duration::from_secs(3600)),
+                },
+            );
+            assert_eq!(w.run_once().await.unwrap().retrying, 1);
+            let p = s.store.post(id).await.unwrap();
+            assert_eq!(p.targets[0].state, TargetState::Scheduled, "{p:?}");
+            // Not before the window reopens.
+            s.clock.advance(TimeDelta::minutes(59));
+            assert_eq!(w.run_once().await.unwrap().published, 0);
+            s.clock.advance(TimeDelta::minutes(1));
+        }
+        assert_eq!(w.run_once().await.unwrap().published, 1);
+        assert_eq!(s.platform(0).posts().len(), 1);
+    }
+}
