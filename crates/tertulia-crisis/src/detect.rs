@@ -77,7 +77,7 @@ pub fn inverse_anscombe(y: f64) -> f64 {
 }
 
 /// How many seconds make a day.
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 /// The most days a baseline compares.
 const MAX_DAYS: usize = 28;
 /// The most buckets either side of the same time a baseline compares.
@@ -1029,29 +1029,56 @@ impl CrisisDetector {
             Direction::Fall => (false, true),
             Direction::Both => (true, true),
         };
-        let (mut z, mut surprise, mut rarity, mut cusum) = (0.0, 0.0, 0.0, self.cusum.sum);
+        let mut surprises = [None; 2];
+        let mut changed = false;
         if let Some(e) = &seasonal {
-            z = e.z(count);
             // A bucket is surprising only when neither its time of day nor
             // its recent past explains it: the smaller surprise of the two.
             let judged = |up: bool| {
                 let s = Self::surprise(count, e, up);
                 recent.map_or(s, |r| s.min(Self::surprise(count, &r, up)))
             };
-            let changed = (count - e.value()).abs() >= c.min_change * e.value().abs();
-            let mut sums = [0.0f64; 2];
+            changed = (count - e.value()).abs() >= c.min_change * e.value().abs();
             for (side, watched) in [rise, fall].into_iter().enumerate() {
-                if !watched {
-                    continue;
+                if watched {
+                    surprises[side] = Some(judged(side == 0));
                 }
+            }
+        }
+        Ok(self.assess(at, count, seasonal, surprises, changed, true))
+    }
+
+    /// Reads the surprises of one bucket (rising, falling; `None` for a side
+    /// not judged) against the series' history, adds them to the CUSUMs when
+    /// `accumulate` (not when each surprise already sums a stretch of
+    /// buckets), and moves the alert.
+    pub(crate) fn assess(
+        &mut self,
+        at: DateTime<Utc>,
+        count: f64,
+        expected: Option<Expected>,
+        surprises: [Option<f64>; 2],
+        changed: bool,
+        accumulate: bool,
+    ) -> Assessment {
+        let c = self.config;
+        let bucket = self.baseline.bucket_of(at);
+        let (mut z, mut surprise, mut rarity, mut cusum) = (0.0, 0.0, 0.0, self.cusum.sum);
+        if let Some(e) = &expected {
+            z = e.z(count);
+            let mut sums = [0.0f64; 2];
+            for (side, s) in surprises.into_iter().enumerate() {
+                let Some(s) = s else { continue };
                 let up = side == 0;
-                let s = judged(up);
                 let calibration = &mut self.calibration[side];
                 let chance = calibration.chance(s);
                 calibration.record(s);
                 let digits = chance.map_or(0.0, |p| -p.max(f64::MIN_POSITIVE).log10());
                 if changed && (count > e.value()) == up && digits > rarity {
                     (surprise, rarity) = (s, digits);
+                }
+                if !accumulate {
+                    continue;
                 }
                 // The CUSUM sums how rare each bucket is on the series' own
                 // scale: its chance as a standard normal quantile.
@@ -1099,10 +1126,10 @@ impl CrisisDetector {
             self.quiet_for = 0;
             event = Some(AlertEvent::Opened);
         }
-        Ok(Assessment {
+        Assessment {
             at,
             count,
-            expected: seasonal,
+            expected,
             z,
             surprise,
             cusum,
@@ -1110,7 +1137,7 @@ impl CrisisDetector {
             severity,
             alerting: self.open.is_some(),
             event,
-        })
+        }
     }
 }
 

@@ -66,6 +66,9 @@ pub struct Bucket {
     pub negative: u64,
     /// The sum of the sentiment scores (see [`Bucket::mean_sentiment`]).
     pub sentiment_sum: f64,
+    /// The sum of the squared sentiment scores: with the sum, their spread.
+    #[serde(default)]
+    pub sentiment_squares: f64,
     /// How many mentions named each keyword.
     pub keywords: BTreeMap<String, u64>,
     /// Mentions by authors with at least the influential follower count.
@@ -95,6 +98,7 @@ impl Bucket {
         self.scored += other.scored;
         self.negative += other.negative;
         self.sentiment_sum += other.sentiment_sum;
+        self.sentiment_squares += other.sentiment_squares;
         for (k, n) in &other.keywords {
             *self.keywords.entry(k.clone()).or_default() += n;
         }
@@ -228,6 +232,7 @@ impl Signals {
             if let Some(s) = mention.sentiment {
                 bucket.scored += 1;
                 bucket.sentiment_sum += s.score();
+                bucket.sentiment_squares += s.score() * s.score();
                 bucket.negative += u64::from(s.polarity() == Polarity::Negative);
             }
             if mention

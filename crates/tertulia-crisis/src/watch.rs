@@ -1,18 +1,24 @@
 //! The whole watch: mentions in, buckets, detector assessments and alerts
-//! out. Three detectors, one method ([`CrisisDetector`] with the settings
-//! chosen by cross-validation on NAB), read each bucket: its volume of
-//! mentions (counts, rising), the share of them that is negative (real
-//! values, rising) and their mean sentiment (real values, falling). A crisis
-//! that is more anger than noise shows in the last two before the first.
-//! Trigger words raise one more alert, whatever the volume.
+//! out. Three detectors, one method ([`CrisisDetector`]: each surprise read
+//! against the series' own history, with the settings chosen by
+//! cross-validation on NAB), read each bucket: its volume of mentions
+//! (counts, rising), and the tone of the latest mentions against the days
+//! before: the share that is negative (a binomial tail, rising) and their
+//! mean sentiment (falling). A crisis that is more anger than noise shows
+//! in the last two before the first; a surge that is not more negative than
+//! usual is no crisis and raises nothing. Trigger words raise one more
+//! alert, whatever the volume.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use tertulia_core::Mention;
 
+use statrs::distribution::{Binomial, DiscreteCDF};
+
 use crate::detect::{
-    AlertEvent, Assessment, CrisisDetector, DetectorConfig, Direction, Severity, Values,
+    AlertEvent, Assessment, CrisisDetector, DAY, DetectorConfig, Direction, Expected, Severity,
+    Values, real_tail_probability,
 };
 use crate::error::{Error, Result};
 use crate::incident::Alert;
@@ -30,6 +36,13 @@ pub struct WatchConfig {
     pub detector: DetectorConfig,
     /// Mentions in one bucket naming a keyword that raise an alert.
     pub keyword_alert_at: u64,
+    /// The fewest scored mentions the negative share and mean sentiment are
+    /// read over: each bucket's tone is that of the latest buckets holding
+    /// at least this many (the bucket alone when it does), within a day. A
+    /// share read over 30 mentions is within about ±0.07 of the true one
+    /// (one standard error at a fifth negative); over the 2 of a quiet
+    /// quarter hour, within ±0.3, which is noise, not tone.
+    pub tone_mentions: u64,
 }
 
 impl Default for WatchConfig {
@@ -39,6 +52,7 @@ impl Default for WatchConfig {
             signals: SignalConfig::default(),
             detector: DetectorConfig::default(),
             keyword_alert_at: 3,
+            tone_mentions: 30,
         }
     }
 }
@@ -50,11 +64,12 @@ pub struct Step {
     pub bucket: Bucket,
     /// The volume detector on all mentions.
     pub volume: Assessment,
-    /// The detector on the share of scored mentions that is negative;
-    /// `None` for a bucket with no scored mention.
+    /// The detector on the share of the latest scored mentions that is
+    /// negative (see [`WatchConfig::tone_mentions`]); `None` for a bucket
+    /// with no scored mention.
     pub negative_share: Option<Assessment>,
-    /// The detector on the mean sentiment of the scored mentions; `None`
-    /// for a bucket with no scored mention.
+    /// The detector on the mean sentiment of the latest scored mentions;
+    /// `None` for a bucket with no scored mention.
     pub sentiment: Option<Assessment>,
     /// The alerts this bucket raised or cleared.
     pub alerts: Vec<Alert>,
@@ -79,8 +94,11 @@ pub struct Watch {
     config: WatchConfig,
     signals: Signals,
     volume: CrisisDetector,
-    negative_share: CrisisDetector,
-    sentiment: CrisisDetector,
+    tone: ToneWatch,
+    /// Whether the open volume alert is a surge kept quiet (see
+    /// [`Watch::push`]).
+    #[serde(default)]
+    surge: bool,
 }
 
 impl Watch {
@@ -96,6 +114,12 @@ impl Watch {
                 "keyword_alert_at must be 1 or more".to_owned(),
             ));
         }
+        if config.tone_mentions == 0 {
+            return Err(Error::Config(
+                "tone_mentions must be 1 or more: the tone is read over at least one mention"
+                    .to_owned(),
+            ));
+        }
         config.detector.baseline.bucket_seconds = config.signals.bucket_seconds;
         let real = |direction| DetectorConfig {
             values: Values::Real,
@@ -109,8 +133,12 @@ impl Watch {
                 direction: Direction::Rise,
                 ..config.detector
             })?,
-            negative_share: CrisisDetector::new(real(Direction::Rise))?,
-            sentiment: CrisisDetector::new(real(Direction::Fall))?,
+            tone: ToneWatch::new(
+                CrisisDetector::new(real(Direction::Rise))?,
+                CrisisDetector::new(real(Direction::Fall))?,
+                &config,
+            ),
+            surge: false,
             config,
         })
     }
@@ -131,14 +159,12 @@ impl Watch {
         let volume = self.volume.push(bucket.start, bucket.mentions as f64)?;
         // A bucket with no scored mention is missing for the other two,
         // not zero.
-        let negative_share = bucket
-            .negative_share()
-            .map(|share| self.negative_share.push(bucket.start, share))
-            .transpose()?;
-        let sentiment = bucket
-            .mean_sentiment()
-            .map(|mean| self.sentiment.push(bucket.start, mean))
-            .transpose()?;
+        let tone = self.tone.push(&bucket);
+        let tone_mentions = tone.as_ref().map_or(0, |t| t.mentions);
+        let (negative_share, sentiment) = match tone {
+            Some(t) => (Some(t.negative_share), Some(t.sentiment)),
+            None => (None, None),
+        };
         let mut details = BTreeMap::from([
             ("mentions".to_owned(), bucket.mentions.to_string()),
             ("negative".to_owned(), bucket.negative.to_string()),
@@ -151,9 +177,13 @@ impl Watch {
         if let Some(mean) = bucket.mean_sentiment() {
             details.insert("mean_sentiment".to_owned(), format!("{mean:.2}"));
         }
+        if negative_share.is_some() {
+            details.insert("share_of".to_owned(), tone_mentions.to_string());
+        }
+        let volume_alert = self.crisis_volume(&volume, negative_share.as_ref());
         let (mut alerts, mut updates) = (Vec::new(), Vec::new());
         let judged = [
-            ("volume", Some(&volume)),
+            ("volume", volume_alert.as_ref()),
             ("negative", negative_share.as_ref()),
             ("sentiment", sentiment.as_ref()),
         ];
@@ -173,12 +203,12 @@ impl Watch {
                     expected_words(expected)
                 ),
                 "negative" => format!(
-                    "{:.0}% of mentions negative in {minutes} min, {:.0}% expected",
+                    "{:.0}% of the last {tone_mentions} mentions negative, {:.0}% expected",
                     100.0 * a.count,
                     100.0 * expected
                 ),
                 _ => format!(
-                    "mean sentiment {:+.2} in {minutes} min, {expected:+.2} expected",
+                    "mean sentiment {:+.2} over the last {tone_mentions} mentions, {expected:+.2} expected",
                     a.count
                 ),
             };
@@ -223,6 +253,225 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// The volume alert as a crisis alert: a rise in volume whose mentions
+    /// are not more negative than usual when it opens is a surge (a post
+    /// that took off, a launch), not a crisis, and raises nothing while it
+    /// lasts (should it turn, the negativity detectors say so); the volume
+    /// detector's own alert stays as it is in [`Step::volume`].
+    fn crisis_volume(
+        &mut self,
+        volume: &Assessment,
+        negative_share: Option<&Assessment>,
+    ) -> Option<Assessment> {
+        // More negative than usual: a share above the days before's by at
+        // least `min_change` of it, with a binomial tail chance of a tenth
+        // or less.
+        let calm = negative_share.is_some_and(|a| a.expected.is_some() && a.surprise < 1.0);
+        match volume.event {
+            Some(AlertEvent::Opened) if calm => {
+                self.surge = true;
+                None
+            }
+            Some(AlertEvent::Closed) if self.surge => {
+                self.surge = false;
+                None
+            }
+            _ if self.surge => None,
+            _ => Some(*volume),
+        }
+    }
+}
+
+/// The tone of the latest mentions against that of the days before: the
+/// negative share read as what it is, so many negative of so many scored
+/// (by the binomial tail of that many negatives), and the mean sentiment by
+/// the tail of a mean of that many scores (Student-t, on the reference's
+/// spread of single scores). The latest mentions are those of the latest
+/// buckets holding at least [`WatchConfig::tone_mentions`] (within a day);
+/// the days before, [`BaselineConfig::days`] of them. Each detector reads
+/// its surprise against the series' own history like any other; a window
+/// already sums a stretch of buckets, so the CUSUM adds nothing again.
+///
+/// [`BaselineConfig::days`]: crate::detect::BaselineConfig::days
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ToneWatch {
+    negative_share: CrisisDetector,
+    sentiment: CrisisDetector,
+    /// Each bucket's tone, newest last, over the reference days and the
+    /// longest window.
+    buckets: VecDeque<Tone>,
+    /// The sum over `buckets`.
+    total: Tone,
+    /// Buckets in a day, and the fewest scored mentions of a window.
+    day: usize,
+    least: u64,
+    /// Buckets the reference spans at most, and at least.
+    span: usize,
+    min_span: usize,
+}
+
+/// Scored mentions, the negative among them, and their scores' sum and sum
+/// of squares.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Tone {
+    scored: u64,
+    negative: u64,
+    sum: f64,
+    squares: f64,
+}
+
+impl Tone {
+    fn add(&mut self, o: &Tone) {
+        self.scored += o.scored;
+        self.negative += o.negative;
+        self.sum += o.sum;
+        self.squares += o.squares;
+    }
+
+    fn less(&self, o: &Tone) -> Tone {
+        Tone {
+            scored: self.scored - o.scored,
+            negative: self.negative - o.negative,
+            sum: self.sum - o.sum,
+            squares: self.squares - o.squares,
+        }
+    }
+
+    fn mean(&self) -> f64 {
+        self.sum / self.scored as f64
+    }
+
+    /// The spread of single scores (at least the lexicons' resolution).
+    fn deviation(&self) -> f64 {
+        let n = self.scored as f64;
+        let var = (self.squares - self.sum * self.sum / n) / (n - 1.0).max(1.0);
+        var.max(0.0).sqrt().max(0.01)
+    }
+}
+
+/// The two tone assessments of one bucket, and how many mentions the
+/// window held.
+struct Judged {
+    negative_share: Assessment,
+    sentiment: Assessment,
+    mentions: u64,
+}
+
+impl ToneWatch {
+    fn new(share: CrisisDetector, sentiment: CrisisDetector, config: &WatchConfig) -> Self {
+        let day = (DAY / config.signals.bucket_seconds).max(1) as usize;
+        let baseline = share.config().baseline;
+        ToneWatch {
+            negative_share: share,
+            sentiment,
+            buckets: VecDeque::new(),
+            total: Tone::default(),
+            day,
+            least: config.tone_mentions,
+            span: day * baseline.days.max(1),
+            min_span: day * baseline.min_days.max(1),
+        }
+    }
+
+    /// Judges one bucket; `None` when it holds no scored mention.
+    fn push(&mut self, bucket: &Bucket) -> Option<Judged> {
+        let tone = Tone {
+            scored: bucket.scored,
+            negative: bucket.negative,
+            sum: bucket.sentiment_sum,
+            squares: bucket.sentiment_squares,
+        };
+        self.buckets.push_back(tone);
+        self.total.add(&tone);
+        if self.buckets.len() > self.span + self.day
+            && let Some(old) = self.buckets.pop_front()
+        {
+            self.total = self.total.less(&old);
+        }
+        if bucket.scored == 0 {
+            return None;
+        }
+        // The window: the latest buckets holding enough mentions.
+        let (mut w, mut held) = (Tone::default(), 0);
+        for t in self.buckets.iter().rev().take(self.day) {
+            if w.scored >= self.least {
+                break;
+            }
+            w.add(t);
+            held += 1;
+        }
+        let reference = self.total.less(&w);
+        let n = w.scored as f64;
+        let ready = self.buckets.len() - held >= self.min_span && reference.scored >= self.least;
+        let min_change = self.negative_share.config().min_change;
+        // The share: half a mention each way in the reference, so one with
+        // no negative mention still expects a few.
+        let share = w.negative as f64 / n;
+        let expected = ready.then(|| {
+            let p = (reference.negative as f64 + 0.5) / (reference.scored as f64 + 1.0);
+            Expected {
+                median: p,
+                spread: (p * (1.0 - p) / n).sqrt(),
+                values: Values::Real,
+            }
+        });
+        let surprise = expected.map(|e| binomial_surprise(w.negative, w.scored, e.median));
+        let changed = expected.is_some_and(|e| share - e.median >= min_change * e.median);
+        let negative_share = self.negative_share.assess(
+            bucket.start,
+            share,
+            expected,
+            [surprise, None],
+            changed,
+            false,
+        );
+        // The mean: its fall in standard errors of a mean of n scores.
+        let mean = w.mean();
+        let expected = ready.then(|| Expected {
+            median: reference.mean(),
+            spread: reference.deviation() / n.sqrt(),
+            values: Values::Real,
+        });
+        let surprise = expected.map(|e| {
+            let z = -e.z(mean);
+            if z <= 1.0 {
+                0.0
+            } else {
+                -real_tail_probability(z).max(f64::MIN_POSITIVE).log10()
+            }
+        });
+        // A change in sentiment is measured against the scale's reach, not
+        // the mean (which may be near 0): min_change of the reference's
+        // spread of single scores.
+        let changed =
+            expected.is_some_and(|e| e.median - mean >= min_change * reference.deviation());
+        let sentiment = self.sentiment.assess(
+            bucket.start,
+            mean,
+            expected,
+            [None, surprise],
+            changed,
+            false,
+        );
+        Some(Judged {
+            negative_share,
+            sentiment,
+            mentions: w.scored,
+        })
+    }
+}
+
+/// −log10 of the chance of at least `k` negative of `n` when each is with
+/// chance `p`; 0 when `k` is no more than expected.
+fn binomial_surprise(k: u64, n: u64, p: f64) -> f64 {
+    if k == 0 || (k as f64) <= p * n as f64 {
+        return 0.0;
+    }
+    let tail = Binomial::new(p, n).map_or(1.0, |b| b.sf(k - 1));
+    -tail.max(f64::MIN_POSITIVE).log10()
+}
+
 /// "1 mention", "18 mentions".
 fn mentions(count: f64) -> String {
     let plural = if count == 1.0 { "" } else { "s" };
@@ -241,7 +490,109 @@ fn expected_words(expected: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+    use tertulia_core::{AccountId, Author, Handle, MentionId, Platform, Sentiment};
+
     use super::*;
+
+    fn mention(n: usize, at: DateTime<Utc>, sentiment: f64) -> Mention {
+        let author = Author::new(AccountId::new("a").unwrap(), Handle::new("a").unwrap());
+        let mut m = Mention::new(
+            MentionId::new(format!("m{n}")).unwrap(),
+            Platform::Bluesky,
+            author,
+            at,
+            "about the brand",
+        );
+        m.sentiment = Some(Sentiment::new(sentiment).unwrap());
+        m
+    }
+
+    #[test]
+    fn a_share_is_judged_by_how_many_mentions_it_is_of() {
+        assert_eq!(binomial_surprise(2, 20, 0.1), 0.0, "as many as expected");
+        assert!((binomial_surprise(1, 1, 0.1) - 1.0).abs() < 1e-9);
+        assert!((binomial_surprise(3, 3, 0.1) - 3.0).abs() < 1e-9);
+        // The same share of more mentions is far less likely.
+        assert!(binomial_surprise(30, 30, 0.1) > 29.0);
+    }
+
+    /// The alert keys raised (not cleared) in the four hours from `from`.
+    fn raised(steps: &[Step], from: DateTime<Utc>) -> Vec<String> {
+        steps
+            .iter()
+            .flat_map(|s| &s.alerts)
+            .filter(|a| !a.clear && a.at >= from && a.at < from + TimeDelta::hours(4))
+            .map(|a| a.key.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_surge_as_happy_as_usual_is_no_crisis_and_an_angry_one_is() {
+        let mut config = WatchConfig::default();
+        config.signals.bucket_seconds = 900;
+        let mut watch = Watch::new(config).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+        let quarter = |q: i64| t0 + TimeDelta::minutes(15 * q);
+        let mut steps = Vec::new();
+        let mut n = 0;
+        let mut say = |watch: &mut Watch, at: DateTime<Utc>, sentiment: f64| {
+            n += 1;
+            watch.push(&mention(n, at, sentiment)).unwrap()
+        };
+        let (happy, angry) = (21 * 96, 23 * 96);
+        for q in 0..26 * 96 {
+            // Four mentions a quarter hour, one of them negative; then a
+            // post that takes off, and two days later one that angers.
+            let burst = match q {
+                q if q == happy => Some(0.6),
+                q if q == angry => Some(-0.6),
+                _ => None,
+            };
+            for (i, s) in [0.5, 0.1, 0.3, -0.4].into_iter().enumerate() {
+                steps.extend(say(
+                    &mut watch,
+                    quarter(q) + TimeDelta::minutes(3 * i as i64),
+                    s,
+                ));
+            }
+            if let Some(s) = burst {
+                for i in 0..40 {
+                    steps.extend(say(&mut watch, quarter(q) + TimeDelta::seconds(20 * i), s));
+                }
+            }
+        }
+        let volume_opened = |q: i64| {
+            steps
+                .iter()
+                .any(|s| s.bucket.start == quarter(q) && s.volume.event == Some(AlertEvent::Opened))
+        };
+        assert!(volume_opened(happy), "the volume detector sees both");
+        assert!(volume_opened(angry));
+        assert_eq!(raised(&steps, quarter(happy)), Vec::<String>::new());
+        let angry_keys = raised(&steps, quarter(angry));
+        assert!(
+            angry_keys.contains(&"brand:volume".to_owned()),
+            "{angry_keys:?}"
+        );
+        assert!(
+            angry_keys.contains(&"brand:negative".to_owned()),
+            "{angry_keys:?}"
+        );
+        assert!(
+            angry_keys.contains(&"brand:sentiment".to_owned()),
+            "{angry_keys:?}"
+        );
+        // Nothing before either.
+        assert_eq!(
+            steps
+                .iter()
+                .flat_map(|s| &s.alerts)
+                .filter(|a| a.at < quarter(happy))
+                .count(),
+            0
+        );
+    }
 
     #[test]
     fn summaries_read_as_people_write() {
