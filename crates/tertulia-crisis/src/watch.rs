@@ -37,11 +37,12 @@ pub struct WatchConfig {
     /// Mentions in one bucket naming a keyword that raise an alert.
     pub keyword_alert_at: u64,
     /// The fewest scored mentions the negative share and mean sentiment are
-    /// read over: each bucket's tone is that of the latest buckets holding
-    /// at least this many (the bucket alone when it does), within a day. A
-    /// share read over 30 mentions is within about ±0.07 of the true one
-    /// (one standard error at a fifth negative); over the 2 of a quiet
-    /// quarter hour, within ±0.3, which is noise, not tone.
+    /// read over: the tone is judged over the latest buckets holding at
+    /// least this many, twice as many, four times, ... up to a day, and
+    /// the most surprising counts. A share read over 30 mentions is within
+    /// about ±0.07 of the true one (one standard error at a fifth
+    /// negative); over the 2 of a quiet quarter hour, within ±0.3, which is
+    /// noise, not tone.
     pub tone_mentions: u64,
 }
 
@@ -160,7 +161,7 @@ impl Watch {
         // A bucket with no scored mention is missing for the other two,
         // not zero.
         let tone = self.tone.push(&bucket);
-        let tone_mentions = tone.as_ref().map_or(0, |t| t.mentions);
+        let (share_of, mean_of) = tone.as_ref().map_or((0, 0), |t| (t.share_of, t.mean_of));
         let (negative_share, sentiment) = match tone {
             Some(t) => (Some(t.negative_share), Some(t.sentiment)),
             None => (None, None),
@@ -178,7 +179,8 @@ impl Watch {
             details.insert("mean_sentiment".to_owned(), format!("{mean:.2}"));
         }
         if negative_share.is_some() {
-            details.insert("share_of".to_owned(), tone_mentions.to_string());
+            details.insert("share_of".to_owned(), share_of.to_string());
+            details.insert("mean_of".to_owned(), mean_of.to_string());
         }
         let volume_alert = self.crisis_volume(&volume, negative_share.as_ref());
         let (mut alerts, mut updates) = (Vec::new(), Vec::new());
@@ -203,12 +205,12 @@ impl Watch {
                     expected_words(expected)
                 ),
                 "negative" => format!(
-                    "{:.0}% of the last {tone_mentions} mentions negative, {:.0}% expected",
+                    "{:.0}% of the last {share_of} mentions negative, {:.0}% expected",
                     100.0 * a.count,
                     100.0 * expected
                 ),
                 _ => format!(
-                    "mean sentiment {:+.2} over the last {tone_mentions} mentions, {expected:+.2} expected",
+                    "mean sentiment {:+.2} over the last {mean_of} mentions, {expected:+.2} expected",
                     a.count
                 ),
             };
@@ -288,10 +290,12 @@ impl Watch {
 /// (by the binomial tail of that many negatives), and the mean sentiment by
 /// the tail of a mean of that many scores (Student-t, on the reference's
 /// spread of single scores). The latest mentions are those of the latest
-/// buckets holding at least [`WatchConfig::tone_mentions`] (within a day);
-/// the days before, [`BaselineConfig::days`] of them. Each detector reads
-/// its surprise against the series' own history like any other; a window
-/// already sums a stretch of buckets, so the CUSUM adds nothing again.
+/// buckets holding at least [`WatchConfig::tone_mentions`], twice as many,
+/// and so on within a day, each against the [`BaselineConfig::days`]
+/// before it; the most surprising window is the bucket's. Each detector
+/// reads that surprise against the series' own history like any other; a
+/// window already sums a stretch of buckets, so the CUSUM adds nothing
+/// again.
 ///
 /// [`BaselineConfig::days`]: crate::detect::BaselineConfig::days
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -355,7 +359,8 @@ impl Tone {
 struct Judged {
     negative_share: Assessment,
     sentiment: Assessment,
-    mentions: u64,
+    share_of: u64,
+    mean_of: u64,
 }
 
 impl ToneWatch {
@@ -392,73 +397,128 @@ impl ToneWatch {
         if bucket.scored == 0 {
             return None;
         }
-        // The window: the latest buckets holding enough mentions.
+        // The windows: the latest buckets holding the fewest mentions, twice
+        // as many, four times, ... within a day; each against the days
+        // before it. A sharp crisis shows in the shortest, a slow one only
+        // in a longer one; the most surprising of them is the bucket's.
+        let min_change = self.negative_share.config().min_change;
         let (mut w, mut held) = (Tone::default(), 0);
-        for t in self.buckets.iter().rev().take(self.day) {
-            if w.scored >= self.least {
-                break;
-            }
+        let mut next = self.least;
+        let mut share: Option<Window> = None;
+        let mut mean: Option<Window> = None;
+        let len = self.buckets.len().min(self.day);
+        for t in self.buckets.iter().rev().take(len) {
             w.add(t);
             held += 1;
+            let last = held == len;
+            if w.scored < next && !last {
+                continue;
+            }
+            while next <= w.scored {
+                next = next.saturating_mul(2);
+            }
+            let reference = self.total.less(&w);
+            if self.buckets.len() - held < self.min_span || reference.scored < self.least {
+                break;
+            }
+            let s = Window::share(w, reference, min_change);
+            if share.is_none_or(|b| s.surprise > b.surprise) {
+                share = Some(s);
+            }
+            let m = Window::mean(w, reference, min_change);
+            if mean.is_none_or(|b| m.surprise > b.surprise) {
+                mean = Some(m);
+            }
         }
-        let reference = self.total.less(&w);
+        // Before the days before are long enough: the bucket's own value,
+        // with nothing to judge it against yet.
+        let fallback = |value: f64| Window {
+            value,
+            mentions: bucket.scored,
+            expected: None,
+            surprise: 0.0,
+            changed: false,
+        };
+        let share =
+            share.unwrap_or_else(|| fallback(bucket.negative as f64 / bucket.scored as f64));
+        let mean = mean.unwrap_or_else(|| fallback(bucket.sentiment_sum / bucket.scored as f64));
+        let at = bucket.start;
+        Some(Judged {
+            negative_share: self.negative_share.assess(
+                at,
+                share.value,
+                share.expected,
+                [share.expected.map(|_| share.surprise), None],
+                share.changed,
+                false,
+            ),
+            sentiment: self.sentiment.assess(
+                at,
+                mean.value,
+                mean.expected,
+                [None, mean.expected.map(|_| mean.surprise)],
+                mean.changed,
+                false,
+            ),
+            share_of: share.mentions,
+            mean_of: mean.mentions,
+        })
+    }
+}
+
+/// One window of the latest mentions judged against the days before it.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    value: f64,
+    mentions: u64,
+    expected: Option<Expected>,
+    surprise: f64,
+    changed: bool,
+}
+
+impl Window {
+    /// The negative share: half a mention each way in the reference, so
+    /// one with no negative mention still expects a few.
+    fn share(w: Tone, reference: Tone, min_change: f64) -> Window {
         let n = w.scored as f64;
-        let ready = self.buckets.len() - held >= self.min_span && reference.scored >= self.least;
-        let min_change = self.negative_share.config().min_change;
-        // The share: half a mention each way in the reference, so one with
-        // no negative mention still expects a few.
-        let share = w.negative as f64 / n;
-        let expected = ready.then(|| {
-            let p = (reference.negative as f64 + 0.5) / (reference.scored as f64 + 1.0);
-            Expected {
+        let value = w.negative as f64 / n;
+        let p = (reference.negative as f64 + 0.5) / (reference.scored as f64 + 1.0);
+        Window {
+            value,
+            mentions: w.scored,
+            expected: Some(Expected {
                 median: p,
                 spread: (p * (1.0 - p) / n).sqrt(),
                 values: Values::Real,
-            }
-        });
-        let surprise = expected.map(|e| binomial_surprise(w.negative, w.scored, e.median));
-        let changed = expected.is_some_and(|e| share - e.median >= min_change * e.median);
-        let negative_share = self.negative_share.assess(
-            bucket.start,
-            share,
-            expected,
-            [surprise, None],
-            changed,
-            false,
-        );
-        // The mean: its fall in standard errors of a mean of n scores.
-        let mean = w.mean();
-        let expected = ready.then(|| Expected {
+            }),
+            surprise: binomial_surprise(w.negative, w.scored, p),
+            changed: value - p >= min_change * p,
+        }
+    }
+
+    /// The mean sentiment: its fall in standard errors of a mean of that
+    /// many scores. A change is measured against the scale's reach, not
+    /// the mean (which may be near 0): `min_change` of the reference's
+    /// spread of single scores.
+    fn mean(w: Tone, reference: Tone, min_change: f64) -> Window {
+        let value = w.mean();
+        let e = Expected {
             median: reference.mean(),
-            spread: reference.deviation() / n.sqrt(),
+            spread: reference.deviation() / (w.scored as f64).sqrt(),
             values: Values::Real,
-        });
-        let surprise = expected.map(|e| {
-            let z = -e.z(mean);
-            if z <= 1.0 {
+        };
+        let z = -e.z(value);
+        Window {
+            value,
+            mentions: w.scored,
+            expected: Some(e),
+            surprise: if z <= 1.0 {
                 0.0
             } else {
                 -real_tail_probability(z).max(f64::MIN_POSITIVE).log10()
-            }
-        });
-        // A change in sentiment is measured against the scale's reach, not
-        // the mean (which may be near 0): min_change of the reference's
-        // spread of single scores.
-        let changed =
-            expected.is_some_and(|e| e.median - mean >= min_change * reference.deviation());
-        let sentiment = self.sentiment.assess(
-            bucket.start,
-            mean,
-            expected,
-            [None, surprise],
-            changed,
-            false,
-        );
-        Some(Judged {
-            negative_share,
-            sentiment,
-            mentions: w.scored,
-        })
+            },
+            changed: e.median - value >= min_change * reference.deviation(),
+        }
     }
 }
 
