@@ -240,15 +240,23 @@ impl Lcg {
     }
 }
 
-fn states(db: &str) -> BTreeMap<String, usize> {
+/// Every target in the queue, as `queue list --json` gives it.
+fn targets(db: &str) -> Vec<Value> {
     let out = run(tertulia().args(["queue", "list", "--json", "--db", db]));
+    out.lines()
+        .flat_map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            v["targets"].as_array().unwrap().clone()
+        })
+        .collect()
+}
+
+/// How many targets are in each state.
+fn states(db: &str) -> BTreeMap<String, usize> {
     let mut n = BTreeMap::new();
-    for line in out.lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        for t in v["targets"].as_array().unwrap() {
-            *n.entry(t["state"].as_str().unwrap().to_owned())
-                .or_default() += 1;
-        }
+    for t in targets(db) {
+        *n.entry(t["state"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     n
 }
@@ -276,15 +284,9 @@ fn finish(db: &str, pds: &str, handle: &str, password: &str) {
 
 /// Why targets that did not publish failed: error → how many.
 fn failures(db: &str) -> BTreeMap<String, usize> {
-    let out = run(tertulia().args(["queue", "list", "--json", "--db", db]));
     let mut n = BTreeMap::new();
-    for line in out.lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        for t in v["targets"].as_array().unwrap() {
-            if t["state"] != "published" {
-                *n.entry(t["error"].to_string()).or_default() += 1;
-            }
-        }
+    for t in targets(db).iter().filter(|t| t["state"] != "published") {
+        *n.entry(t["error"].to_string()).or_default() += 1;
     }
     n
 }
@@ -365,10 +367,8 @@ fn workers_killed_at_200_points_publish_every_post_exactly_once() {
 
 /// Parts recorded as published in the store.
 fn published_parts(db: &str) -> usize {
-    let out = run(tertulia().args(["queue", "list", "--json", "--db", db]));
-    out.lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .flat_map(|v| v["targets"].as_array().unwrap().clone())
+    targets(db)
+        .iter()
         .filter(|t| t["state"] == "published")
         .map(|t| t["published"]["posts"].as_array().unwrap().len())
         .sum()
