@@ -96,8 +96,8 @@ pub struct Watch {
     signals: Signals,
     volume: CrisisDetector,
     tone: ToneWatch,
-    /// Whether the open volume alert is a surge kept quiet (see
-    /// [`Watch::push`]).
+    /// Whether the open volume alert is a surge kept quiet (a rise that is
+    /// not more negative than usual).
     #[serde(default)]
     surge: bool,
 }
@@ -162,6 +162,7 @@ impl Watch {
         // not zero.
         let tone = self.tone.push(&bucket);
         let (share_of, mean_of) = tone.as_ref().map_or((0, 0), |t| (t.share_of, t.mean_of));
+        let angrier = tone.as_ref().and_then(|t| t.angrier);
         let (negative_share, sentiment) = match tone {
             Some(t) => (Some(t.negative_share), Some(t.sentiment)),
             None => (None, None),
@@ -182,7 +183,7 @@ impl Watch {
             details.insert("share_of".to_owned(), share_of.to_string());
             details.insert("mean_of".to_owned(), mean_of.to_string());
         }
-        let volume_alert = self.crisis_volume(&volume, negative_share.as_ref());
+        let volume_alert = self.crisis_volume(&volume, angrier);
         let (mut alerts, mut updates) = (Vec::new(), Vec::new());
         let judged = [
             ("volume", volume_alert.as_ref()),
@@ -261,15 +262,10 @@ impl Watch {
     /// that took off, a launch), not a crisis, and raises nothing while it
     /// lasts (should it turn, the negativity detectors say so); the volume
     /// detector's own alert stays as it is in [`Step::volume`].
-    fn crisis_volume(
-        &mut self,
-        volume: &Assessment,
-        negative_share: Option<&Assessment>,
-    ) -> Option<Assessment> {
-        // More negative than usual: a share above the days before's by at
-        // least `min_change` of it, with a binomial tail chance of a tenth
-        // or less.
-        let calm = negative_share.is_some_and(|a| a.expected.is_some() && a.surprise < 1.0);
+    /// `angrier` says whether the latest mentions are more negative than
+    /// the days before, when that can be told.
+    fn crisis_volume(&mut self, volume: &Assessment, angrier: Option<bool>) -> Option<Assessment> {
+        let calm = angrier == Some(false);
         match volume.event {
             Some(AlertEvent::Opened) if calm => {
                 self.surge = true;
@@ -354,13 +350,15 @@ impl Tone {
     }
 }
 
-/// The two tone assessments of one bucket, and how many mentions the
-/// window held.
+/// The two tone assessments of one bucket, how many mentions their windows
+/// held, and whether the latest mentions are more negative than the days
+/// before (`None` before there are days before to tell).
 struct Judged {
     negative_share: Assessment,
     sentiment: Assessment,
     share_of: u64,
     mean_of: u64,
+    angrier: Option<bool>,
 }
 
 impl ToneWatch {
@@ -462,6 +460,12 @@ impl ToneWatch {
             ),
             share_of: share.mentions,
             mean_of: mean.mentions,
+            // More negative than usual: a share above the days before's by
+            // at least `min_change` of it, with a binomial tail chance of a
+            // tenth or less (whether or not the calibration is ready yet).
+            angrier: share
+                .expected
+                .map(|_| share.changed && share.surprise >= 1.0),
         })
     }
 }
