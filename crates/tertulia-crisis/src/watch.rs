@@ -161,12 +161,9 @@ impl Watch {
         // A bucket with no scored mention is missing for the other two,
         // not zero.
         let tone = self.tone.push(&bucket);
+        let negative_share = tone.as_ref().map(|t| t.negative_share);
+        let sentiment = tone.as_ref().map(|t| t.sentiment);
         let (share_of, mean_of) = tone.as_ref().map_or((0, 0), |t| (t.share_of, t.mean_of));
-        let angrier = tone.as_ref().and_then(|t| t.angrier);
-        let (negative_share, sentiment) = match tone {
-            Some(t) => (Some(t.negative_share), Some(t.sentiment)),
-            None => (None, None),
-        };
         let mut details = BTreeMap::from([
             ("mentions".to_owned(), bucket.mentions.to_string()),
             ("negative".to_owned(), bucket.negative.to_string()),
@@ -179,11 +176,11 @@ impl Watch {
         if let Some(mean) = bucket.mean_sentiment() {
             details.insert("mean_sentiment".to_owned(), format!("{mean:.2}"));
         }
-        if negative_share.is_some() {
+        if tone.is_some() {
             details.insert("share_of".to_owned(), share_of.to_string());
             details.insert("mean_of".to_owned(), mean_of.to_string());
         }
-        let volume_alert = self.crisis_volume(&volume, angrier);
+        let volume_alert = self.crisis_volume(&volume, tone.and_then(|t| t.angrier));
         let (mut alerts, mut updates) = (Vec::new(), Vec::new());
         let judged = [
             ("volume", volume_alert.as_ref()),

@@ -97,6 +97,14 @@ impl Setup {
         Worker::new(self.store.clone(), c, self.clock.clone(), Options::new(id)).unwrap()
     }
 
+    /// Adds a post of `text` due at `at` on `channels`; its id.
+    async fn add(&self, channels: &[&str], at: DateTime<Utc>, text: &str) -> i64 {
+        self.store
+            .add_post(&post(channels, at, text))
+            .await
+            .unwrap()
+    }
+
     fn platform(&self, i: usize) -> &MemoryConnector {
         &self.platforms[i].1
     }
@@ -107,11 +115,7 @@ async fn a_lost_answer_on_an_idempotent_platform_is_sent_again_under_the_same_ke
     let dir = tempfile::tempdir().unwrap();
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
-        let id = s
-            .store
-            .add_post(&post(&["a"], t0(), "hello"))
-            .await
-            .unwrap();
+        let id = s.add(&["a"], t0(), "hello").await;
         s.platform(0)
             .inject(Operation::Publish, Fault::LostResponse);
         let w = s.worker("w1");
@@ -141,11 +145,7 @@ async fn a_lost_answer_elsewhere_is_looked_for_on_the_account_not_resent() {
                 .collect(),
         );
         let s = Setup::new(store, vec![("a", platform)]).await;
-        let id = s
-            .store
-            .add_post(&post(&["a"], t0(), "hello"))
-            .await
-            .unwrap();
+        let id = s.add(&["a"], t0(), "hello").await;
         s.platform(0)
             .inject(Operation::Publish, Fault::LostResponse);
         let w = s.worker("w1");
@@ -189,11 +189,7 @@ async fn without_a_way_to_look_a_person_decides() {
             vec![("a", MemoryConnector::new().with_capabilities(caps))],
         )
         .await;
-        let id = s
-            .store
-            .add_post(&post(&["a"], t0(), "hello"))
-            .await
-            .unwrap();
+        let id = s.add(&["a"], t0(), "hello").await;
         s.platform(0).inject(Operation::Publish, Fault::Timeout);
         let w = s.worker("w1");
         w.run_once().await.unwrap();
@@ -229,11 +225,7 @@ async fn one_account_failing_does_not_resend_to_the_others() {
             ],
         )
         .await;
-        let id = s
-            .store
-            .add_post(&post(&["a", "b", "c"], t0(), "everywhere"))
-            .await
-            .unwrap();
+        let id = s.add(&["a", "b", "c"], t0(), "everywhere").await;
         // b's platform refuses it (a 4xx: nothing was made).
         s.platform(1)
             .inject(Operation::Publish, Fault::Upstream(403));
@@ -264,11 +256,7 @@ async fn a_worker_that_died_mid_publish_is_taken_over_without_a_second_post() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
-        let id = s
-            .store
-            .add_post(&post(&["a"], t0(), "hello"))
-            .await
-            .unwrap();
+        let id = s.add(&["a"], t0(), "hello").await;
         // The first worker claims and publishes, then dies before recording.
         let claims = s
             .store
@@ -311,12 +299,8 @@ async fn posts_found_late_go_out_within_the_grace_and_are_missed_beyond() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
-        let late = s.store.add_post(&post(&["a"], t0(), "late")).await.unwrap();
-        let recent = s
-            .store
-            .add_post(&post(&["a"], t0() + TimeDelta::minutes(90), "recent"))
-            .await
-            .unwrap();
+        let late = s.add(&["a"], t0(), "late").await;
+        let recent = s.add(&["a"], t0() + TimeDelta::minutes(90), "recent").await;
         s.clock.set(t0() + TimeDelta::hours(2));
         let pass = s.worker("w").run_once().await.unwrap();
         assert_eq!(pass.published, 1);
@@ -338,10 +322,7 @@ async fn metrics_are_read_at_their_ages_and_missing_stays_missing() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
-        s.store
-            .add_post(&post(&["a"], t0(), "measured"))
-            .await
-            .unwrap();
+        s.add(&["a"], t0(), "measured").await;
         let w = s.worker("w");
         w.run_once().await.unwrap();
         let posted = s.platform(0).posts()[0].post.clone();
@@ -421,10 +402,7 @@ async fn four_workers_on_one_queue_publish_each_target_once() {
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
         for i in 0..400 {
-            s.store
-                .add_post(&post(&["a"], t0(), &format!("post {i}")))
-                .await
-                .unwrap();
+            s.add(&["a"], t0(), &format!("post {i}")).await;
         }
         let workers: Vec<Worker> = (0..4).map(|i| s.worker(&format!("w{i}"))).collect();
         let passes = futures_util::future::join_all(workers.iter().map(|w| w.run_once())).await;
@@ -441,7 +419,7 @@ async fn a_stopped_worker_gives_back_what_it_did_not_start() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
-        s.store.add_post(&post(&["a"], t0(), "x")).await.unwrap();
+        s.add(&["a"], t0(), "x").await;
         let w = s.worker("w");
         w.stopper().stop();
         w.run(|_| {}, |_| {}).await.unwrap();
@@ -485,11 +463,7 @@ async fn a_rate_limit_waits_for_its_window_and_never_uses_up_the_tries() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(&dir).await {
         let s = Setup::new(store, vec![("a", MemoryConnector::new())]).await;
-        let id = s
-            .store
-            .add_post(&post(&["a"], t0(), "hello"))
-            .await
-            .unwrap();
+        let id = s.add(&["a"], t0(), "hello").await;
         let w = s.worker("w1");
         // Ten refusals in a row, each asking for an hour: more than the
         // five tries a failing post gets.
