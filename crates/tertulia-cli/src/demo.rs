@@ -580,7 +580,7 @@ fn render_crisis(out: &mut String, r: &DemoReport) {
     let w = &r.crisis;
     let _ = writeln!(
         out,
-        "\nCrisis watch ({}-minute buckets; detectors on all and on negative mentions; keywords):",
+        "\nCrisis watch ({}-minute buckets; volume, negative share and mean sentiment of the latest mentions; keywords):",
         w.bucket_minutes
     );
     let Some(c) = &r.planted.crisis else {
